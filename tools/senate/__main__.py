@@ -1,0 +1,3 @@
+from senate.cli.main import main
+
+main()
