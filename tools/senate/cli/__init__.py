@@ -1,0 +1,1 @@
+"""The `senate` command line: thin commands over the core, one place for errors."""

@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from senate.cli.output import emit, json_option, repo_path
+
+CHANGE_TYPES = ["add_field", "modify_field", "remove_field", "add_type", "rename_field"]
+
+
+def _read_spec(value: str | None) -> Any:
+    """--spec is inline JSON or a path to a JSON file."""
+    from senate.errors import UsageError
+
+    if value is None:
+        return None
+    text = value
+    if not value.lstrip().startswith(("{", "[", "true", "false")):
+        path = Path(value)
+        if not path.is_file():
+            raise UsageError(f"--spec {value!r} is neither JSON nor a readable file")
+        text = path.read_text()
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"--spec is not valid JSON: {exc}") from exc
+
+
+@click.command(
+    epilog="The metadata written to proposals/<id>/proposal.json is validated against the "
+    "JSON Schema shipped at senate/resources/proposal.schema.json (print it with "
+    "`senate propose --print-schema`)."
+)
+@click.option("--type", "artifact_type", metavar="TYPE", help="Artifact type to change.")
+@click.option("--change", "change_type", type=click.Choice(CHANGE_TYPES), help="Kind of change.")
+@click.option("--field", metavar="NAME", help="Top-level field (not for add_type).")
+@click.option("--spec", metavar="JSON_OR_FILE", help="JSON Schema of the field (add_type: the "
+              "whole schema).")
+@click.option("--rationale", metavar="TEXT", help="Why; must name a use case ('Use case: ...').")
+@click.option("--migration", type=click.Path(dir_okay=False, path_type=Path),
+              help="Your SQL migration/backfill, stored as migration.sql.")
+@click.option("--migration-plan", metavar="TEXT", help="How data is migrated (default: "
+              "Senate's generated backfill).")
+@click.option("--compatible/--breaking", "claim", default=None,
+              help="Your claim; default: Senate's computed verdict. The stricter applies.")
+@click.option("--new-name", metavar="NAME", help="rename_field: the new name.")
+@click.option("--required", is_flag=True, help="add_field: make the new field required.")
+@click.option("--key", type=click.Path(dir_okay=False), help="Your OpenSSH ed25519 private key.")
+@click.option("--print-schema", is_flag=True, help="Print the proposal metadata schema and exit.")
+@json_option
+@click.pass_context
+def propose(
+    ctx: click.Context,
+    artifact_type: str | None,
+    change_type: str | None,
+    field: str | None,
+    spec: str | None,
+    rationale: str | None,
+    migration: Path | None,
+    migration_plan: str | None,
+    claim: bool | None,
+    new_name: str | None,
+    required: bool,
+    key: str | None,
+    print_schema: bool,
+) -> None:
+    """Open a proposal: branch proposal/<id> with proposals/<id>/ and the schema change."""
+    from senate.errors import UsageError
+
+    if print_schema:
+        from senate.proposal import meta_schema
+
+        click.echo(json.dumps(meta_schema(), indent=2))
+        return
+    missing = [
+        opt
+        for opt, val in (("--type", artifact_type), ("--change", change_type),
+                         ("--rationale", rationale), ("--key", key))
+        if val is None
+    ]
+    if missing:
+        raise UsageError(f"missing {', '.join(missing)}", "see `senate propose --help`")
+    assert artifact_type and change_type and rationale is not None and key
+    from senate.git import GitRepo
+    from senate.propose import ProposalRequest, open_proposal
+    from senate.sshsig import load_private_key
+
+    private = load_private_key(key)
+    sql = None
+    if migration is not None:
+        try:
+            sql = migration.read_text()
+        except OSError as exc:
+            raise UsageError(f"cannot read --migration {migration}: {exc.strerror}") from exc
+    request = ProposalRequest(
+        artifact_type=artifact_type,
+        change_type=change_type,  # type: ignore[arg-type]
+        field=field,
+        field_spec=_read_spec(spec),
+        rationale=rationale,
+        migration_sql=sql,
+        migration_plan=migration_plan,
+        claim_compatible=claim,
+        new_name=new_name,
+        required=required,
+    )
+    opened = open_proposal(GitRepo.open(repo_path(ctx)), private, request)
+    verdict = {True: "backward compatible", False: "NOT backward compatible"}.get(
+        bool(opened.backward_compatible)
+    )
+    emit(opened.to_json(), f"{opened.id}\n  branch {opened.branch}\n  Senate's verdict: {verdict}")
+
+
+@click.command()
+@click.option("--status", type=click.Choice(["open", "approved", "rejected", "merged", "archived"]),
+              help="Only proposals with this status.")
+@json_option
+@click.pass_context
+def proposals(ctx: click.Context, status: str | None) -> None:
+    """List proposals with their status."""
+    from senate.git import GitRepo
+    from senate.review import list_summaries
+
+    rows = list_summaries(GitRepo.open(repo_path(ctx)), status)
+    text = "\n".join(
+        f"{r['id']:<40} {r['status']:<9} {r['change_type']:<13} {r['target_artifact_type']}"
+        for r in rows
+    ) or "no proposals"
+    emit({"proposals": rows}, text)
+
+
+@click.command()
+@click.argument("proposal_id", metavar="ID")
+@json_option
+@click.pass_context
+def show(ctx: click.Context, proposal_id: str) -> None:
+    """Show a proposal: metadata, status, the semantic and raw schema diff, the migration."""
+    from senate.git import GitRepo
+    from senate.review import proposal_detail, render_detail
+
+    detail = proposal_detail(GitRepo.open(repo_path(ctx)), proposal_id)
+    emit(detail, render_detail(detail))

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import os
+
+import click
+
+from senate.cli.output import emit, json_option, repo_path
+
+
+@click.command()
+@click.argument("proposal_id", metavar="ID")
+@click.argument("decision", type=click.Choice(["approve", "reject", "abstain"]))
+@click.option("--reason", default="", help="Your reasoning (kept in the commit message).")
+@click.option("--key", required=True, type=click.Path(dir_okay=False),
+              help="Your OpenSSH ed25519 private key.")
+@json_option
+@click.pass_context
+def vote(ctx: click.Context, proposal_id: str, decision: str, reason: str, key: str) -> None:
+    """Cast a signed vote: an empty commit on proposal/ID bound to its current patch id."""
+    from senate.counting import count
+    from senate.git import GitRepo
+    from senate.sshsig import load_private_key
+    from senate.voting import cast
+
+    git = GitRepo.open(repo_path(ctx))
+    done = cast(git, proposal_id, load_private_key(key), decision, reason)  # type: ignore[arg-type]
+    result = count(git, proposal_id)
+    emit(
+        {"commit": done.commit, "agent": done.agent, "vote": done.vote,
+         "patch_id": done.patch_id, "tally": result.to_json()},
+        f"{done.agent} voted {decision} on {proposal_id} ({done.commit[:12]}); "
+        f"{result.tally.approve}/{result.tally.required} approvals, status {result.status}",
+    )
+
+
+@click.command()
+@click.argument("proposal_id", metavar="ID")
+@click.option("--message", "-m", required=True, help="The comment.")
+@click.option("--key", required=True, type=click.Path(dir_okay=False),
+              help="Your OpenSSH ed25519 private key.")
+@json_option
+@click.pass_context
+def comment(ctx: click.Context, proposal_id: str, message: str, key: str) -> None:
+    """Add a signed debate comment (an empty commit without a vote)."""
+    from senate.git import GitRepo
+    from senate.sshsig import load_private_key
+    from senate.voting import cast
+
+    git = GitRepo.open(repo_path(ctx))
+    done = cast(git, proposal_id, load_private_key(key), None, message)
+    emit({"commit": done.commit, "agent": done.agent, "patch_id": done.patch_id},
+         f"{done.agent} commented on {proposal_id} ({done.commit[:12]})")
+
+
+@click.command()
+@click.argument("proposal_id", metavar="ID")
+@json_option
+@click.pass_context
+def tally(ctx: click.Context, proposal_id: str) -> None:
+    """Count the votes on a proposal from git alone and explain every ignored commit."""
+    from senate.counting import count
+    from senate.git import GitRepo
+    from senate.tally_report import render_tally
+
+    result = count(GitRepo.open(repo_path(ctx)), proposal_id)
+    emit(result.to_json(), render_tally(result))
+
+
+@click.command()
+@click.argument("proposal_id", metavar="ID")
+@json_option
+@click.pass_context
+def check(ctx: click.Context, proposal_id: str) -> int:
+    """Exit 0 only when the proposal is approved at its current tip; else 1 with the reason."""
+    from senate.counting import count
+    from senate.git import GitRepo
+    from senate.tally_report import check_reason, markdown_summary
+
+    result = count(GitRepo.open(repo_path(ctx)), proposal_id)
+    reason = check_reason(result)
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_path:
+        with open(summary_path, "a", encoding="utf-8") as fh:
+            fh.write(markdown_summary(result))
+    data = {"proposal": proposal_id, "ok": reason is None, "reason": reason,
+            "tally": result.to_json()}
+    emit(data, f"ok: {proposal_id} is approved at {result.ref.tip[:12]}" if reason is None
+         else f"not approved: {reason}")
+    return 0 if reason is None else 1
+
+
+@click.group()
+def roster() -> None:
+    """The roster of agents on main (the base for new proposals)."""
+
+
+@roster.command("list")
+@json_option
+@click.pass_context
+def roster_list(ctx: click.Context) -> None:
+    """List the agents, their key fingerprints and voting rights."""
+    from senate.git import GitRepo
+    from senate.proposals import main_tip, policy_at
+
+    git = GitRepo.open(repo_path(ctx))
+    policy = policy_at(git, main_tip(git))
+    rows = [{"name": a.name, "email": a.email, "fingerprint": a.key.fingerprint(),
+             "vote": a.vote} for a in policy.agents]
+    emit({"agents": rows}, "\n".join(
+        f"{r['name']:<20} {r['fingerprint']}  {'votes' if r['vote'] else 'no vote'}"
+        for r in rows))
+
+
+@roster.command("allowed-signers")
+@click.option("--rev", default="main", show_default=True)
+@click.pass_context
+def allowed_signers(ctx: click.Context, rev: str) -> None:
+    """Print an allowed-signers file for `git verify-commit` (gpg.ssh.allowedSignersFile)."""
+    from senate.git import GitRepo
+    from senate.proposals import policy_at
+
+    git = GitRepo.open(repo_path(ctx))
+    click.echo(policy_at(git, git.resolve(rev)).allowed_signers(), nl=False)

@@ -1,0 +1,93 @@
+"""Entry point. Subcommands are imported only when run, so `senate --help` stays fast."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from senate.cli.output import OUTPUT, report_error
+
+# name -> (module:function, one-line help). The help lives here so listing the commands
+# never imports them (and their heavy dependencies).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("senate.cli.cmd_init:init", "Create a new governed schema repository."),
+    "schema": ("senate.cli.cmd_schema:schema", "List and show the schemas in the registry."),
+    "validate": ("senate.cli.cmd_schema:validate", "Validate artifact metadata documents."),
+    "propose": ("senate.cli.cmd_propose:propose", "Open a schema-change proposal."),
+    "proposals": ("senate.cli.cmd_propose:proposals", "List proposals and their status."),
+    "show": ("senate.cli.cmd_propose:show", "Show a proposal: metadata, diff, migration."),
+    "diff": ("senate.cli.cmd_diff:diff", "Semantic diff and compatibility of two schemas."),
+    "vote": ("senate.cli.cmd_vote:vote", "Cast a signed vote on a proposal."),
+    "comment": ("senate.cli.cmd_vote:comment", "Add a signed debate comment to a proposal."),
+    "tally": ("senate.cli.cmd_vote:tally", "Count the votes on a proposal."),
+    "check": ("senate.cli.cmd_vote:check", "CI gate: exit 0 only if a proposal is approved."),
+    "roster": ("senate.cli.cmd_vote:roster", "Show the roster; print allowed-signers."),
+    "demo": ("senate.cli.cmd_demo:demo", "Run the end-to-end demo in a temporary repo."),
+}
+OPTIONAL_COMMANDS: dict[str, tuple[str, str]] = {}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        module_name, attr = entry[0].split(":")
+        command = getattr(importlib.import_module(module_name), attr)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--repo",
+    default=".",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="The governed repository to work on.",
+)
+@click.version_option(package_name="senate")
+@click.pass_context
+def cli(ctx: click.Context, repo: str) -> None:
+    """Senate: JSON Schema governance as signed, voted git proposals.
+
+    Exit codes: 0 ok, 1 check failed (or the repository moved: retry), 2 usage error.
+    Every command takes --json for stable machine-readable output.
+    """
+    ctx.obj = {"repo": repo}
+
+
+def main(argv: list[str] | None = None) -> None:
+    sys.exit(run(argv))
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return the exit code; the one place errors become messages."""
+    from senate.errors import SenateError
+
+    OUTPUT.json = False
+    try:
+        result: Any = cli.main(args=argv, prog_name="senate", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 1
+    except click.ClickException as exc:
+        report_error(exc.format_message(), None, "usage")
+        return 2
+    except SenateError as exc:
+        report_error(exc.message, exc.hint, type(exc).__name__)
+        return exc.exit_code
+    return result if isinstance(result, int) else 0

@@ -1,0 +1,289 @@
+"""A thin, typed wrapper over pygit2 for the handful of operations Senate needs."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pygit2
+from pygit2.enums import FileMode, ObjectType, SortMode
+
+from senate.errors import ConflictError, GitError, NotFoundError, UsageError
+
+MAIN = "main"
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who a commit is by; `when` is a Unix time, None meaning now."""
+
+    name: str
+    email: str
+    when: int | None = None
+    offset_minutes: int = 0
+
+    def signature(self) -> pygit2.Signature:
+        when = int(time.time()) if self.when is None else self.when
+        return pygit2.Signature(self.name, self.email, when, self.offset_minutes)
+
+
+class GitRepo:
+    """One repository, bare or with a work tree."""
+
+    def __init__(self, repo: pygit2.Repository) -> None:
+        self._repo = repo
+
+    # -- opening -------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | Path) -> GitRepo:
+        try:
+            repo = pygit2.Repository(str(path))
+        except (pygit2.GitError, KeyError) as exc:
+            raise NotFoundError(
+                f"{path} is not a git repository",
+                "pass --repo PATH pointing at a governed repository (made by `senate init`)",
+            ) from exc
+        return cls(repo)
+
+    @classmethod
+    def init(cls, path: str | Path, *, bare: bool = False) -> GitRepo:
+        try:
+            repo = pygit2.init_repository(str(path), bare=bare, initial_head=MAIN)
+        except pygit2.GitError as exc:
+            raise GitError(f"cannot create a git repository at {path}: {exc}") from exc
+        return cls(repo)
+
+    @property
+    def path(self) -> Path:
+        return Path(self._repo.path)
+
+    @property
+    def workdir(self) -> Path | None:
+        return Path(self._repo.workdir) if self._repo.workdir else None
+
+    @property
+    def is_bare(self) -> bool:
+        return bool(self._repo.is_bare)
+
+    # -- reading -------------------------------------------------------------------
+    def resolve(self, rev: str) -> str:
+        """Turn a branch name, ref or (abbreviated) commit id into a commit id."""
+        try:
+            obj = self._repo.revparse_single(rev)
+            commit = obj.peel(pygit2.Commit)
+        except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError) as exc:
+            raise NotFoundError(f"no commit named {rev!r} in {self.path}") from exc
+        return str(commit.id)
+
+    def ref_target(self, name: str) -> str | None:
+        """The commit a full ref name points at, or None when it does not exist."""
+        ref = self._repo.references.get(name)
+        if ref is None:
+            return None
+        return str(ref.resolve().target)
+
+    def branch_tip(self, branch: str) -> str | None:
+        return self.ref_target(f"refs/heads/{branch}")
+
+    def refs(self, prefix: str) -> dict[str, str]:
+        """Every ref under `prefix` (e.g. 'refs/heads/proposal/') -> the commit it names."""
+        out: dict[str, str] = {}
+        for name in self._repo.references:
+            if name.startswith(prefix):
+                target = self._repo.references[name].resolve().target
+                out[name] = str(self._repo[target].peel(pygit2.Commit).id)
+        return out
+
+    def raw_commit(self, oid: str) -> bytes:
+        """The commit object exactly as stored: what signatures are made over."""
+        try:
+            obj_type, data = self._repo.odb.read(oid)
+        except (KeyError, ValueError) as exc:
+            raise NotFoundError(f"no object {oid}") from exc
+        if obj_type != ObjectType.COMMIT:
+            raise NotFoundError(f"{oid} is not a commit")
+        return bytes(data)
+
+    def commit_tree(self, oid: str) -> str:
+        return str(self._commit(oid).tree_id)
+
+    def commit_parents(self, oid: str) -> list[str]:
+        return [str(p) for p in self._commit(oid).parent_ids]
+
+    def commit_time(self, oid: str) -> int:
+        return int(self._commit(oid).commit_time)
+
+    def commit_message(self, oid: str) -> str:
+        return str(self._commit(oid).message)
+
+    def read_file(self, rev: str, path: str) -> bytes | None:
+        """File content at `path` in the tree of commit `rev`, None when absent."""
+        tree = self._commit(self.resolve(rev)).tree
+        try:
+            entry = tree[path]
+        except KeyError:
+            return None
+        obj = self._repo[entry.id]
+        if not isinstance(obj, pygit2.Blob):
+            return None
+        return bytes(obj.data)
+
+    def blob_id(self, rev: str, path: str) -> str | None:
+        tree = self._commit(self.resolve(rev)).tree
+        try:
+            return str(tree[path].id)
+        except KeyError:
+            return None
+
+    def list_dir(self, rev: str, path: str) -> list[str]:
+        """Names directly under folder `path` at `rev` (empty when the folder is absent)."""
+        tree = self._commit(self.resolve(rev)).tree
+        try:
+            sub = tree[path] if path else tree
+        except KeyError:
+            return []
+        obj = self._repo[sub.id]
+        if not isinstance(obj, pygit2.Tree):
+            return []
+        return sorted(entry.name for entry in obj if entry.name is not None)
+
+    def merge_base(self, a: str, b: str) -> str | None:
+        base = self._repo.merge_base(pygit2.Oid(hex=a), pygit2.Oid(hex=b))
+        return str(base) if base is not None else None
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        if ancestor == descendant:
+            return True
+        return bool(
+            self._repo.descendant_of(pygit2.Oid(hex=descendant), pygit2.Oid(hex=ancestor))
+        )
+
+    def walk(self, tip: str, hide: str | None = None) -> list[str]:
+        """Commits reachable from `tip` but not from `hide`, oldest first, parents first."""
+        walker = self._repo.walk(pygit2.Oid(hex=tip), SortMode.TOPOLOGICAL | SortMode.REVERSE)
+        if hide is not None:
+            walker.hide(pygit2.Oid(hex=hide))
+        return [str(c.id) for c in walker]
+
+    def first_parent_history(self, tip: str) -> Iterator[str]:
+        """`git log --first-parent`, newest first."""
+        oid: str | None = tip
+        while oid is not None:
+            yield oid
+            parents = self._commit(oid).parent_ids
+            oid = str(parents[0]) if parents else None
+
+    def changed_paths(self, old_rev: str | None, new_rev: str) -> list[str]:
+        """Paths whose content differs between two commits (old None: the empty tree)."""
+        new_tree = self._commit(new_rev).tree
+        if old_rev is None:
+            diff = new_tree.diff_to_tree(swap=True)
+        else:
+            diff = self._repo.diff(self._commit(old_rev).tree, new_tree)
+        paths: set[str] = set()
+        for delta in diff.deltas:
+            paths.add(delta.old_file.path)
+            paths.add(delta.new_file.path)
+        return sorted(paths)
+
+    def patch_id(self, base: str, tip: str) -> str:
+        """`git patch-id --stable` of the diff base..tip (libgit2 computes the same)."""
+        diff = self._repo.diff(self._commit(base).tree, self._commit(tip).tree)
+        return str(diff.patchid) if diff.deltas else "0" * 40
+
+    def unified_diff(self, base: str, tip: str, paths: list[str] | None = None) -> str:
+        diff = self._repo.diff(self._commit(base).tree, self._commit(tip).tree, context_lines=3)
+        if paths is None:
+            return str(diff.patch or "")
+        chunks = [p.text or "" for p in diff if p.delta.new_file.path in paths]
+        return "".join(chunks)
+
+    # -- writing -------------------------------------------------------------------
+    def build_tree(self, base: str | None, changes: Mapping[str, bytes | None]) -> str:
+        """A tree: `base`'s tree with files written (bytes) or removed (None)."""
+        index = pygit2.Index()
+        if base is not None:
+            index.read_tree(self._commit(base).tree)
+        for path, content in changes.items():
+            if content is None:
+                if path in index:
+                    index.remove(path)
+                continue
+            blob = self._repo.create_blob(content)
+            index.add(pygit2.IndexEntry(path, blob, FileMode.BLOB))
+        return str(index.write_tree(self._repo))
+
+    def commit_buffer(
+        self, tree: str, parents: list[str], author: Person, committer: Person, message: str
+    ) -> bytes:
+        """The bytes of a commit object, ready to sign; nothing is written."""
+        text = self._repo.create_commit_string(
+            author.signature(),
+            committer.signature(),
+            message,
+            pygit2.Oid(hex=tree),
+            [pygit2.Oid(hex=p) for p in parents],
+        )
+        return text.encode("utf-8")
+
+    def write_commit(self, buffer: bytes, signature: str | None = None) -> str:
+        """Store a commit object built by `commit_buffer`, signed when a signature is given."""
+        if signature is None:
+            return str(self._repo.odb.write(ObjectType.COMMIT, buffer))
+        oid = self._repo.create_commit_with_signature(buffer.decode("utf-8"), signature)
+        return str(oid)
+
+    def write_raw_commit(self, data: bytes) -> str:
+        """Store arbitrary commit bytes (used to receive commits built and signed elsewhere)."""
+        return str(self._repo.odb.write(ObjectType.COMMIT, data))
+
+    def create_ref(self, name: str, oid: str) -> None:
+        """Create a ref; fails, never overwrites, when it exists (atomic via the lock file)."""
+        try:
+            self._repo.references.create(name, pygit2.Oid(hex=oid), force=False)
+        except (pygit2.AlreadyExistsError, ValueError, pygit2.GitError) as exc:
+            raise ConflictError(
+                f"{name} already exists", "someone else created it first; pick another id"
+            ) from exc
+
+    def update_ref(self, name: str, new: str, expected_old: str) -> None:
+        """Compare-and-swap: move `name` to `new` only if it still points at `expected_old`."""
+        ref = self._repo.references.get(name)
+        if ref is None or str(ref.target) != expected_old:
+            raise ConflictError(
+                f"{name} moved while we were working",
+                "run the command again: it will read the new state",
+            )
+        try:
+            ref.set_target(pygit2.Oid(hex=new), f"senate: {name} {expected_old[:12]}..{new[:12]}")
+        except pygit2.GitError as exc:
+            raise ConflictError(
+                f"{name} moved while we were working ({exc})",
+                "run the command again: it will read the new state",
+            ) from exc
+
+    def delete_ref(self, name: str, expected_old: str) -> None:
+        ref = self._repo.references.get(name)
+        if ref is None or str(ref.target) != expected_old:
+            raise ConflictError(f"{name} moved; not deleting it")
+        ref.delete()
+
+    def checkout_main_if_head(self) -> None:
+        """After writing main, bring a work tree that has main checked out up to date."""
+        if self._repo.is_bare or self._repo.head_is_unborn:
+            return
+        if self._repo.head.name != f"refs/heads/{MAIN}":
+            return
+        self._repo.checkout_head(strategy=pygit2.enums.CheckoutStrategy.FORCE)
+
+    # -- helpers -------------------------------------------------------------------
+    def _commit(self, oid: str) -> pygit2.Commit:
+        try:
+            obj = self._repo[pygit2.Oid(hex=oid)] if len(oid) == 40 else self._repo[oid]
+        except (KeyError, ValueError) as exc:
+            raise NotFoundError(f"no commit {oid}") from exc
+        if not isinstance(obj, pygit2.Commit):
+            raise UsageError(f"{oid} is not a commit")
+        return obj

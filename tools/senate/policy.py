@@ -1,0 +1,185 @@
+"""senate.toml: the roster of agents and the rules, read from the base branch only.
+
+The file is parsed into small frozen values; anything malformed is a UsageError that
+names the key at fault, because a policy that half-loads is a policy an attacker edits.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from senate.errors import UsageError
+from senate.sshsig import PublicKey
+
+POLICY_FILE = "senate.toml"
+NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,38}$")
+IDENT_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+CompatMode = Literal["backward", "forward", "full"]
+OpenContent = Literal["lenient", "strict"]
+
+
+@dataclass(frozen=True)
+class Agent:
+    name: str
+    email: str
+    key: PublicKey
+    vote: bool = True
+
+    def allowed_signers_line(self) -> str:
+        return f'{self.email} namespaces="git" {self.key.openssh()}'
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Thresholds as exact fractions: approvals * denominator >= eligible * numerator."""
+
+    numerator: int = 2
+    denominator: int = 3
+    voting_window_hours: int | None = None
+    debate_period_hours: int | None = None
+
+
+@dataclass(frozen=True)
+class Compatibility:
+    mode: CompatMode = "backward"
+    open_content: OpenContent = "lenient"
+
+
+@dataclass(frozen=True)
+class Storage:
+    """Where artifacts live in SQL: every identifier is checked before any template sees it."""
+
+    artifacts_table: str = "artifacts"
+    id_column: str = "id"
+    type_column: str = "artifact_type"
+    metadata_column: str = "metadata"
+    registry_table: str = "schema_registry"
+    history_table: str = "migration_history"
+
+
+@dataclass(frozen=True)
+class Policy:
+    agents: tuple[Agent, ...]
+    rules: Rules = Rules()
+    compatibility: Compatibility = Compatibility()
+    storage: Storage = Storage()
+
+    @property
+    def voters(self) -> tuple[Agent, ...]:
+        return tuple(a for a in self.agents if a.vote)
+
+    def agent(self, name: str) -> Agent | None:
+        return next((a for a in self.agents if a.name == name), None)
+
+    def by_key(self) -> dict[bytes, Agent]:
+        return {a.key.blob: a for a in self.agents}
+
+    def allowed_signers(self) -> str:
+        return "".join(a.allowed_signers_line() + "\n" for a in self.agents)
+
+
+def default_email(name: str) -> str:
+    return f"{name}@agents.invalid"
+
+
+def parse_policy(text: str, source: str = POLICY_FILE) -> Policy:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{source} is not valid TOML: {exc}") from exc
+    agents = _agents(data.get("agents"), source)
+    rules_t = _table(data, "rules", source)
+    rules = Rules(
+        numerator=_int(rules_t, "approval_numerator", 2, source, minimum=1),
+        denominator=_int(rules_t, "approval_denominator", 3, source, minimum=1),
+        voting_window_hours=_opt_int(rules_t, "voting_window_hours", source),
+        debate_period_hours=_opt_int(rules_t, "debate_period_hours", source),
+    )
+    if rules.numerator > rules.denominator:
+        raise UsageError(f"{source}: [rules] approval fraction is above 1")
+    compat_t = _table(data, "compatibility", source)
+    mode = compat_t.get("mode", "backward")
+    open_content = compat_t.get("open_content", "lenient")
+    if mode not in ("backward", "forward", "full"):
+        raise UsageError(f"{source}: [compatibility] mode must be backward, forward or full")
+    if open_content not in ("lenient", "strict"):
+        raise UsageError(f"{source}: [compatibility] open_content must be lenient or strict")
+    storage_t = _table(data, "storage", source)
+    defaults = Storage()
+    storage_values: dict[str, str] = {}
+    for field in defaults.__dataclass_fields__:
+        value = storage_t.get(field, getattr(defaults, field))
+        if not isinstance(value, str) or not IDENT_RE.match(value):
+            raise UsageError(
+                f"{source}: [storage] {field} = {value!r} is not a plain SQL identifier",
+                "use lowercase letters, digits and underscores",
+            )
+        storage_values[field] = value
+    return Policy(
+        agents=agents,
+        rules=rules,
+        compatibility=Compatibility(mode, open_content),
+        storage=Storage(**storage_values),
+    )
+
+
+def _agents(raw: Any, source: str) -> tuple[Agent, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise UsageError(f"{source}: no [[agents]]; the roster needs at least one agent")
+    seen_names: set[str] = set()
+    seen_keys: set[bytes] = set()
+    seen_emails: set[str] = set()
+    out: list[Agent] = []
+    for i, entry in enumerate(raw):
+        where = f"{source}: [[agents]] #{i + 1}"
+        if not isinstance(entry, dict):
+            raise UsageError(f"{where} is not a table")
+        name = entry.get("name")
+        if not isinstance(name, str) or not NAME_RE.match(name):
+            raise UsageError(f"{where}: name {name!r} must match {NAME_RE.pattern}")
+        email = entry.get("email", default_email(name))
+        if not isinstance(email, str) or "<" in email or ">" in email or "@" not in email:
+            raise UsageError(f"{where}: email {email!r} is not a plain address")
+        key_text = entry.get("key")
+        if not isinstance(key_text, str):
+            raise UsageError(f"{where}: key is missing")
+        key = PublicKey.parse(key_text, f"{where} key")
+        vote = entry.get("vote", True)
+        if not isinstance(vote, bool):
+            raise UsageError(f"{where}: vote must be true or false")
+        if name in seen_names:
+            raise UsageError(f"{where}: duplicate agent name {name!r}")
+        if key.blob in seen_keys:
+            raise UsageError(f"{where}: key of {name!r} is already used by another agent")
+        if email in seen_emails:
+            raise UsageError(f"{where}: email {email!r} is already used by another agent")
+        seen_names.add(name)
+        seen_keys.add(key.blob)
+        seen_emails.add(email)
+        out.append(Agent(name=name, email=email, key=key, vote=vote))
+    return tuple(out)
+
+
+def _table(data: Mapping[str, Any], name: str, source: str) -> Mapping[str, Any]:
+    value = data.get(name, {})
+    if not isinstance(value, dict):
+        raise UsageError(f"{source}: [{name}] must be a table")
+    return value
+
+
+def _int(t: Mapping[str, Any], key: str, default: int, source: str, minimum: int = 0) -> int:
+    value = t.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise UsageError(f"{source}: {key} must be an integer >= {minimum}")
+    return value
+
+
+def _opt_int(t: Mapping[str, Any], key: str, source: str) -> int | None:
+    if key not in t:
+        return None
+    return _int(t, key, 0, source, minimum=1)

@@ -1,0 +1,206 @@
+"""Opening a proposal: validate everything, then write one signed commit on a new branch."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from senate.commits import agent_for_key, signed_commit
+from senate.errors import ConflictError, UsageError
+from senate.git import GitRepo
+from senate.proposal import (
+    PROPOSALS_DIR,
+    ChangeType,
+    ProposalMeta,
+    apply_change,
+    check_field_name,
+    check_rationale,
+    parse_meta,
+)
+from senate.proposals import branch_ref, main_tip, next_number, policy_at
+from senate.registry import check_type_name, dump_schema, load_schema, schema_path
+from senate.validation import check_schema
+
+ID_ATTEMPTS = 20
+
+
+@dataclass(frozen=True)
+class ProposalRequest:
+    """What an agent asks for; everything here is untrusted until `open_proposal` checks it."""
+
+    artifact_type: str
+    change_type: ChangeType
+    field: str | None
+    field_spec: Any
+    rationale: str
+    migration_sql: str | None = None
+    migration_plan: str | None = None
+    claim_compatible: bool | None = None  # None: take Senate's computed verdict
+    new_name: str | None = None
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Opened:
+    id: str
+    branch: str
+    commit: str
+    patch_id: str
+    meta: ProposalMeta
+    backward_compatible: bool | None  # Senate's computed verdict
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "branch": self.branch, "patch_id": self.patch_id}
+
+
+def prepare_schema_change(
+    git: GitRepo, base: str, request: ProposalRequest
+) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """Check the request against the registry at `base`; return (old, new) schemas."""
+    check_type_name(request.artifact_type)
+    if request.change_type == "add_type":
+        if request.field is not None:
+            raise UsageError("--field is not used with add_type; --spec is the whole schema")
+    else:
+        if request.field is None:
+            raise UsageError(f"{request.change_type} needs --field NAME")
+        check_field_name(request.field)
+    if request.change_type == "rename_field":
+        if request.new_name is None:
+            raise UsageError("rename_field needs --new-name NAME")
+        check_field_name(request.new_name, "--new-name")
+    elif request.new_name is not None:
+        raise UsageError("--new-name is only for rename_field")
+    if request.change_type in ("add_field", "modify_field", "add_type"):
+        if request.field_spec is None:
+            raise UsageError(f"{request.change_type} needs --spec (a JSON Schema of the field)")
+    elif request.change_type == "remove_field" and request.field_spec is not None:
+        raise UsageError("remove_field takes no --spec")
+    if request.field_spec is not None:
+        if not isinstance(request.field_spec, dict | bool):
+            raise UsageError("--spec must be a JSON Schema: an object or a boolean")
+        check_schema(request.field_spec if isinstance(request.field_spec, dict) else {}, "--spec")
+    check_rationale(request.rationale)
+    exists = git.read_file(base, schema_path(request.artifact_type)) is not None
+    old = load_schema(git, request.artifact_type, base) if exists else None
+    if old is None and request.change_type != "add_type":
+        load_schema(git, request.artifact_type, base)  # raises the unknown-type error
+    probe = ProposalMeta(
+        id="0000-probe",
+        target_artifact_type=request.artifact_type,
+        change_type=request.change_type,
+        field=request.field,
+        field_spec=request.field_spec,
+        rationale=request.rationale,
+        migration_plan="",
+        backward_compatible=False,
+        proposer="probe",
+        created_at="",
+        new_name=request.new_name,
+        required=request.required,
+    )
+    new = apply_change(old, probe)
+    check_schema(new, f"the new {request.artifact_type} schema")
+    return old, new
+
+
+def slug_for(request: ProposalRequest) -> str:
+    words = [request.artifact_type, request.field or "type", request.new_name or ""]
+    slug = "-".join(w for w in words if w).replace("_", "-")
+    return re.sub(r"-+", "-", slug)[:50].strip("-")
+
+
+def open_proposal(git: GitRepo, key: Ed25519PrivateKey, request: ProposalRequest) -> Opened:
+    from senate.compatibility import verdict_for
+
+    main = main_tip(git)
+    policy = policy_at(git, main)
+    agent = agent_for_key(policy, key)
+    old, new = prepare_schema_change(git, main, request)
+    computed = verdict_for(old, new, policy)
+    claim = computed.compatible if request.claim_compatible is None else request.claim_compatible
+    now = datetime.now(UTC).replace(microsecond=0)
+    slug = slug_for(request)
+    number = next_number(git)
+    for attempt in range(ID_ATTEMPTS):
+        proposal_id = f"{number + attempt:04d}-{slug}"
+        if git.ref_target(branch_ref(proposal_id)) is not None:
+            continue
+        meta = parse_meta(
+            _meta_json(proposal_id, request, agent.name, bool(claim), now),
+            "the proposal metadata",
+        )
+        folder = f"{PROPOSALS_DIR}/{proposal_id}"
+        changes = {
+            f"{folder}/proposal.json": meta.dumps(),
+            f"{folder}/migration.sql": _migration_sql(request).encode(),
+            schema_path(request.artifact_type): dump_schema(new),
+        }
+        message = (
+            f"propose({proposal_id}): {request.change_type} {_what(request)}\n\n"
+            f"{request.rationale.strip()}\n\nSenate-Proposal: {proposal_id}\n"
+        )
+        commit = signed_commit(git, key, agent, main, message, changes)
+        try:
+            git.create_ref(branch_ref(proposal_id), commit)
+        except ConflictError:
+            continue  # another agent took this id between our check and our write
+        return Opened(
+            id=proposal_id,
+            branch=f"proposal/{proposal_id}",
+            commit=commit,
+            patch_id=git.patch_id(main, commit),
+            meta=meta,
+            backward_compatible=computed.compatible,
+        )
+    raise ConflictError(f"could not find a free proposal id after {ID_ATTEMPTS} tries")
+
+
+def _what(request: ProposalRequest) -> str:
+    if request.change_type == "add_type":
+        return request.artifact_type
+    if request.change_type == "rename_field":
+        return f"{request.artifact_type}.{request.field} -> {request.new_name}"
+    return f"{request.artifact_type}.{request.field}"
+
+
+def _meta_json(
+    proposal_id: str, request: ProposalRequest, proposer: str, claim: bool, now: datetime
+) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": proposal_id,
+        "proposal_type": "schema_change",
+        "target_artifact_type": request.artifact_type,
+        "change_type": request.change_type,
+        "field": request.field,
+        "field_spec": request.field_spec,
+        "rationale": request.rationale,
+        "migration_plan": request.migration_plan
+        or (
+            f"Senate generates the {request.change_type} backfill of the artifacts' metadata; "
+            "any extra SQL from the proposer is in migration.sql and runs in the same "
+            "transaction."
+        ),
+        "backward_compatible": claim,
+        "proposer": proposer,
+        "created_at": now.isoformat().replace("+00:00", "Z"),
+        "required": request.required,
+    }
+    if request.change_type == "rename_field":
+        data["new_name"] = request.new_name
+    return data
+
+
+def _migration_sql(request: ProposalRequest) -> str:
+    if request.migration_sql is not None:
+        return request.migration_sql if request.migration_sql.endswith("\n") else (
+            request.migration_sql + "\n"
+        )
+    return (
+        "-- No proposer SQL: Senate's generated backfill for "
+        f"{request.change_type} is all this change needs.\n"
+    )
