@@ -115,7 +115,9 @@ _FRAGMENTS = [
 ]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(st.sampled_from(_FRAGMENTS), max_size=12), st.booleans())
 def test_random_messages_match_git(tmp_path: Path, lines: list[str], final_nl: bool) -> None:
     message = "\n".join(lines) + ("\n" if final_nl else "")
@@ -136,7 +138,8 @@ def test_good_vote() -> None:
 
 
 def test_comment_without_vote() -> None:
-    msg = f"comment({PROP}): why not\n\nwhy not\n\nSenate-Proposal: {PROP}\nSenate-Patch-Id: {PID}\n"
+    trailers = f"Senate-Proposal: {PROP}\nSenate-Patch-Id: {PID}\n"
+    msg = f"comment({PROP}): why not\n\nwhy not\n\n{trailers}"
     f = senate_fields(msg)
     assert (f.proposal, f.vote, f.patch_id, f.problems) == (PROP, None, PID, ())
 
@@ -314,4 +317,6 @@ def test_format_round_trips(lines: list[str], vote: str | None) -> None:
         return
     f = senate_fields(msg)
     assert (f.proposal, f.vote, f.patch_id, f.problems) == (PROP, vote, PID, ())
-    assert [(t.key, t.value) for t in parse_trailers(msg)][0] == ("Senate-Proposal", PROP)
+    expected = [("Senate-Proposal", PROP), ("Senate-Vote", vote), ("Senate-Patch-Id", PID)]
+    assert [(t.key, t.value) for t in parse_trailers(msg)] == [e for e in expected if e[1]]
+    assert msg.endswith("\n") and "\n\n\n" not in msg  # stable under git's cleanup
