@@ -1,0 +1,243 @@
+"""Senate's reading of a vote message: git's trailers, then strict rules that fail closed.
+
+Only trailers in the block git itself finds (see `senate.trailerblock`) count. Anything
+a human could read differently from the counter is a problem that voids the vote: a
+Senate line elsewhere in the message, a repeated key, a folded value, a subject that says
+something else than the trailers, CR or NUL bytes.
+
+`format_vote_message` refuses (UsageError) reasons that could be mistaken for or could
+displace trailers, rather than rewriting them: what an agent signs is what it wrote.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+from senate.errors import UsageError
+from senate.trailerblock import Trailer, TrailerBlock, parse_trailers, trailer_block
+
+__all__ = [
+    "SenateFields",
+    "Trailer",
+    "TrailerBlock",
+    "VoteValue",
+    "format_vote_message",
+    "parse_trailers",
+    "senate_fields",
+    "senate_like_line",
+    "trailer_block",
+]
+
+VoteValue = Literal["approve", "reject", "abstain"]
+VOTE_VALUES: tuple[str, ...] = get_args(VoteValue)
+
+KEY_PROPOSAL = "Senate-Proposal"
+KEY_VOTE = "Senate-Vote"
+KEY_PATCH_ID = "Senate-Patch-Id"
+_KEYS = {k.lower(): k for k in (KEY_PROPOSAL, KEY_VOTE, KEY_PATCH_ID)}
+
+PROPOSAL_ID = re.compile(r"[0-9]{4}-[a-z0-9][a-z0-9-]{0,62}\Z")
+PATCH_ID = re.compile(r"[0-9a-f]{40}\Z")
+# Loose on purpose: whatever a reader could take for a Senate trailer, however indented,
+# quoted or spaced, must not appear anywhere but as a counted trailer.
+_SENATE_LIKE = re.compile(r"[\s>#*-]*senate-[a-z0-9-]*\s*[:=]", re.IGNORECASE)
+_SUBJECT_KIND = re.compile(r"\s*(vote|comment)\s*\(", re.IGNORECASE)
+_VOTE_SUBJECT = re.compile(r"vote\(([^()]*)\): (\S+)\Z")
+_COMMENT_SUBJECT = re.compile(r"comment\(([^()]*)\): .*\Z", re.DOTALL)
+_DIVIDER = re.compile(r"---(\s|\Z)")
+_SUBJECT_MAX = 60
+_WRAP = 72
+
+
+@dataclass(frozen=True)
+class SenateFields:
+    proposal: str | None
+    vote: VoteValue | None
+    patch_id: str | None
+    problems: tuple[str, ...]  # non-empty: ambiguous, do not count
+
+
+def senate_like_line(line: str) -> bool:
+    """Could a reader take this line for a Senate-* trailer?"""
+    return _SENATE_LIKE.match(line) is not None
+
+
+def _lines(message: str) -> list[tuple[int, str]]:
+    """(offset, text) of each line, split on LF only, as git does."""
+    out: list[tuple[int, str]] = []
+    pos = 0
+    for text in message.split("\n"):
+        out.append((pos, text))
+        pos += len(text) + 1
+    return out
+
+
+def _subject(message: str) -> str:
+    """The title paragraph joined with spaces, as `git log --format=%s` shows it."""
+    title: list[str] = []
+    for _, text in _lines(message):
+        if not text.strip(" \t\r"):
+            if title:
+                break
+            continue
+        title.append(text.strip(" \t\r"))
+    return " ".join(title)
+
+
+def _check_value(key: str, value: str) -> str | None:
+    ok = {
+        KEY_PROPOSAL: PROPOSAL_ID.match(value) is not None,
+        KEY_VOTE: value in VOTE_VALUES,
+        KEY_PATCH_ID: PATCH_ID.match(value) is not None,
+    }[key]
+    return None if ok else f"invalid {key} value {value!r}"
+
+
+def _trailer_fields(
+    block: TrailerBlock, problems: list[str]
+) -> tuple[dict[str, str], set[int]]:
+    """Valid Senate values by canonical key, and the offsets of counted trailer lines."""
+    seen: dict[str, list[str]] = {}
+    counted: set[int] = set()
+    for trailer, offset in zip(block.trailers, block.first_lines, strict=True):
+        if not trailer.key.lower().startswith("senate-"):
+            continue
+        counted.add(offset)
+        key = _KEYS.get(trailer.key.lower())
+        if key is None:
+            problems.append(f"unknown Senate trailer {trailer.key!r}")
+            continue
+        if "\n" in trailer.raw:
+            problems.append(f"{key} trailer has a continuation line")
+        seen.setdefault(key, []).append(trailer.value)
+    fields: dict[str, str] = {}
+    for key, values in seen.items():
+        if len(values) > 1:
+            problems.append(f"{key} appears {len(values)} times")
+            continue
+        bad = _check_value(key, values[0])
+        if bad:
+            problems.append(bad)
+        else:
+            fields[key] = values[0]
+    return fields, counted
+
+
+def _subject_problems(subject: str, proposal: str | None, vote: str | None) -> list[str]:
+    if not _SUBJECT_KIND.match(subject):
+        return []
+    if m := _VOTE_SUBJECT.match(subject):
+        found = [] if vote is not None else ["subject says vote but there is no Senate-Vote"]
+        if m.group(1) != proposal:
+            found.append(f"subject names proposal {m.group(1)!r}, trailers {proposal!r}")
+        if vote is not None and m.group(2) != vote:
+            found.append(f"subject says {m.group(2)!r}, Senate-Vote says {vote!r}")
+        return found
+    if m := _COMMENT_SUBJECT.match(subject):
+        found = [] if vote is None else ["subject says comment but there is a Senate-Vote"]
+        if m.group(1) != proposal:
+            found.append(f"subject names proposal {m.group(1)!r}, trailers {proposal!r}")
+        return found
+    return [f"malformed vote/comment subject {subject[:80]!r}"]
+
+
+def senate_fields(message: str) -> SenateFields:
+    """The Senate vote or comment a commit message carries, with every ambiguity found."""
+    block = trailer_block(message)
+    problems: list[str] = []
+    fields, counted = _trailer_fields(block, problems)
+    stray = [
+        n for n, (off, text) in enumerate(_lines(message), 1)
+        if senate_like_line(text) and off not in counted
+    ]
+    subject = _subject(message)
+    if not counted and not stray and not _SUBJECT_KIND.match(subject):
+        return SenateFields(None, None, None, ())  # not a Senate message at all
+    problems += [f"Senate-like line {n} is outside the trailer block" for n in stray]
+    if "\r" in message:
+        problems.append("message contains a CR byte")
+    if "\0" in message:
+        problems.append("message contains a NUL byte")
+    proposal, patch_id = fields.get(KEY_PROPOSAL), fields.get(KEY_PATCH_ID)
+    vote = fields.get(KEY_VOTE)
+    for key in (KEY_PROPOSAL, KEY_PATCH_ID):
+        if key not in fields and not any(key in p for p in problems):
+            problems.append(f"missing {key} trailer")
+    problems += _subject_problems(subject, proposal, vote)
+    return SenateFields(proposal, _as_vote(vote), patch_id, tuple(dict.fromkeys(problems)))
+
+
+def _as_vote(value: str | None) -> VoteValue | None:
+    for known in ("approve", "reject", "abstain"):
+        if value == known:
+            return known
+    return None
+
+
+def _forbidden(line: str) -> str | None:
+    if senate_like_line(line):
+        return "looks like a Senate trailer"
+    if line.startswith("#"):
+        return "starts with '#' (a comment line to git)"
+    if _DIVIDER.match(line):
+        return "is a '---' patch divider to git"
+    return None
+
+
+def _wrap(line: str) -> list[str]:
+    """Wrap a long prose line, unless that would create a line git reads differently."""
+    if len(line) <= _WRAP or line[:1] in (" ", "\t"):
+        return [line]
+    wrapped = textwrap.wrap(line, _WRAP, break_long_words=False, break_on_hyphens=False)
+    return [line] if any(_forbidden(w) for w in wrapped) else wrapped
+
+
+def _clean_reason(reason: str) -> list[str]:
+    """The reason's lines as `git commit --cleanup=whitespace` would leave them."""
+    lines: list[str] = []
+    for raw in reason.split("\n"):
+        line = raw.rstrip(" \t")
+        if line or (lines and lines[-1]):
+            lines.append(line)
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def format_vote_message(
+    proposal: str, vote: VoteValue | None, patch_id: str, reason: str
+) -> str:
+    """The canonical vote (or, with vote None, comment) message; UsageError if unsafe."""
+    if not PROPOSAL_ID.match(proposal):
+        raise UsageError(f"invalid proposal id {proposal!r}", "expected e.g. 0007-some-name")
+    if vote is not None and vote not in VOTE_VALUES:
+        raise UsageError(f"invalid vote {vote!r}", "use approve, reject or abstain")
+    if not PATCH_ID.match(patch_id):
+        raise UsageError(f"invalid patch id {patch_id!r}", "expected 40 lowercase hex digits")
+    if "\r" in reason or "\0" in reason:
+        raise UsageError("the reason contains a CR or NUL character")
+    lines = _clean_reason(reason)
+    for n, line in enumerate(lines, 1):
+        why = _forbidden(line)
+        if why:
+            hint = "rephrase that line; Senate adds the trailers itself"
+            raise UsageError(f"line {n} of the reason {why}", hint)
+    if vote is None and not lines:
+        raise UsageError("a comment needs a reason")
+    if vote is not None:
+        subject = f"vote({proposal}): {vote}"
+    else:
+        first = lines[0].strip(" \t")
+        if len(first) > _SUBJECT_MAX:
+            first = first[: _SUBJECT_MAX - 3].rstrip() + "..."
+        subject = f"comment({proposal}): {first}"
+    body = [w for line in lines for w in _wrap(line)]
+    trailers = [f"{KEY_PROPOSAL}: {proposal}"]
+    if vote is not None:
+        trailers.append(f"{KEY_VOTE}: {vote}")
+    trailers.append(f"{KEY_PATCH_ID}: {patch_id}")
+    parts = [subject, "\n".join(body)] if body else [subject]
+    return "\n\n".join([*parts, "\n".join(trailers)]) + "\n"
