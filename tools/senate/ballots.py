@@ -106,7 +106,12 @@ def examine(
     has_trailers = fields.proposal is not None or fields.vote is not None or bool(
         fields.patch_id
     )
-    kind: Kind = "vote" if fields.vote is not None else "comment" if has_trailers else "content"
+    empty = len(raw.parents) == 1 and raw.tree == parent_tree(raw.parents[0])
+    kind: Kind = "content"
+    if fields.vote is not None:
+        kind = "vote"
+    elif has_trailers and empty:
+        kind = "comment"
 
     def result(problem: IgnoreReason | None, detail: str, agent: str | None = None) -> Ballot:
         return Ballot(oid, kind, agent, fields.vote, time, _body(message), problem, detail)
@@ -132,8 +137,8 @@ def examine(
         return result("wrong_proposal", f"cast for proposal {fields.proposal!r}", name)
     if len(raw.parents) != 1:
         return result("not_a_vote", "a merge commit cannot carry a vote", name)
-    if raw.tree != parent_tree(raw.parents[0]):
-        return result("changes_files", "a vote or comment commit must not change files", name)
+    if not empty:
+        return result("changes_files", "a vote commit must not change files", name)
     if fields.patch_id != ctx.patch_id:
         return result(
             "stale",
