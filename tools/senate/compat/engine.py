@@ -1,0 +1,116 @@
+"""The comparison of two schema views, keyword family by keyword family, and the
+public entry points `diff` and `compare`.
+
+Each family looks only at its own keywords and reports changes whose direction holds
+for that keyword alone. Keywords of one schema are a conjunction, so if every family's
+accepted set grows, the schema's accepted set grows: the verdict is sound. Keywords
+whose meaning depends on siblings (additionalProperties, items, unevaluated*) are
+compared inside one family with the siblings they depend on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from senate.compat.arrays import ARRAY_KEYWORDS, array_changes
+from senate.compat.ctx import Ctx, change, unknown
+from senate.compat.logic import (
+    LOGIC_KEYWORDS,
+    combinator_changes,
+    conditional_changes,
+    not_changes,
+    wrap,
+)
+from senate.compat.model import Change, Mode, Policy, Report, breaks_in
+from senate.compat.objects import OBJECT_KEYWORDS, object_changes
+from senate.compat.resolve import FALSE, PASSIVE, REMOTE_KEY, UNKNOWN_KEY, Document, View
+from senate.compat.scalar import SCALAR_KEYWORDS, scalar_changes
+
+# Keys Senate knows and either compares or deliberately ignores. `$defs` are compared
+# through the references that use them, never as such; `$schema` and `$anchor` do not
+# change meaning. Everything else is unknown and fails closed when it differs.
+KNOWN = SCALAR_KEYWORDS | OBJECT_KEYWORDS | ARRAY_KEYWORDS | LOGIC_KEYWORDS | PASSIVE | {
+    REMOTE_KEY, UNKNOWN_KEY}
+_UNDECIDABLE = ("$dynamicRef", "$recursiveRef")
+_APPLICATORS = frozenset({"allOf", "anyOf", "oneOf", "if", "dependentSchemas", "not"})
+METADATA = "x-senate-version"  # the registry's version number, not part of the schema
+
+_FAMILIES = (scalar_changes, object_changes, array_changes, not_changes,
+             conditional_changes)
+
+
+def compare_views(ctx: Ctx, o: View, n: View) -> list[Change]:
+    if o is n:
+        return []
+    if o is FALSE or n is FALSE:
+        if o is n:
+            return []
+        if o is FALSE:
+            return [change("schema_opened", "", "forward",
+                           "accepted nothing (false), now accepts values")]
+        return [change("schema_closed", "", "backward", "now accepts nothing (false)")]
+    out = _undecidable(o, n)
+    wrapped = wrap(ctx, o, n)
+    if wrapped is not None:
+        return out + wrapped
+    for family in _FAMILIES:
+        out += family(ctx, o, n)
+    out += combinator_changes(ctx, o, n)
+    out += _unevaluated_guard(o, n, out)
+    for key in o.keys() ^ n.keys() | {k for k in o.keys() & n.keys() if o[k] != n[k]}:
+        if key not in KNOWN:
+            out.append(unknown("", f"unknown keyword {key!r} differs; Senate cannot tell "
+                                   "what it means"))
+    return out
+
+
+def _undecidable(o: View, n: View) -> list[Change]:
+    out: list[Change] = []
+    for view in (o, n):
+        if UNKNOWN_KEY in view:
+            out.append(unknown("", str(view[UNKNOWN_KEY])))
+    if o.get(REMOTE_KEY) != n.get(REMOTE_KEY):
+        out.append(unknown("", f"remote $ref {o.get(REMOTE_KEY)!r} -> {n.get(REMOTE_KEY)!r} "
+                               "cannot be compared"))
+    for key in _UNDECIDABLE:
+        if key in o or key in n:
+            out.append(unknown("", f"{key} depends on the dynamic scope; not compared"))
+    return out
+
+
+def _unevaluated_guard(o: View, n: View, found: list[Change]) -> list[Change]:
+    """unevaluated* also see keys and items evaluated by in-place applicators, which this
+    engine does not track: when they interact with a change, fail closed."""
+    for keyword in ("unevaluatedProperties", "unevaluatedItems"):
+        if (keyword in o or keyword in n) and (_APPLICATORS & (o.keys() | n.keys())) and any(
+                c.breaks != "none" for c in found):
+            return [unknown("", f"{keyword} together with in-place applicators: the set of "
+                                "evaluated keys is not tracked")]
+    return []
+
+
+def _strip(schema: Any) -> Any:
+    if isinstance(schema, Mapping) and METADATA in schema:
+        return {k: v for k, v in schema.items() if k != METADATA}
+    return schema
+
+
+def compare(old: Mapping[str, Any], new: Mapping[str, Any], policy: Policy = "lenient") -> Report:
+    """All semantic changes from `old` to `new` and the verdict in each direction."""
+    old, new = _strip(old), _strip(new)
+    if old == new:
+        return Report.of(())
+    ctx = Ctx(Document(old), Document(new), policy, compare_views)
+    return Report.of(_dedupe(ctx.rel(old, new)))
+
+
+def _dedupe(changes: tuple[Change, ...]) -> tuple[Change, ...]:
+    return tuple(dict.fromkeys(changes))
+
+
+def diff(old: Mapping[str, Any], new: Mapping[str, Any], mode: Mode = "backward",
+         policy: Policy = "lenient") -> list[Change]:
+    """All changes (mode does not filter), those breaking in `mode` first."""
+    changes = compare(old, new, policy).changes
+    return sorted(changes, key=lambda c: not (c.kind == "unknown" or breaks_in(c.breaks, mode)))

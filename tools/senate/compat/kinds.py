@@ -1,0 +1,144 @@
+"""The stable change codes, each with one line of documentation.
+
+Codes are part of Senate's interface (agents match on them): add new ones, never rename.
+Direction words: a change that *narrows* what is accepted breaks backward compatibility
+(old documents may become invalid); one that *widens* it breaks forward compatibility.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+def _bounds(base: str, keyword: str, lower: bool) -> dict[str, str]:
+    tighter, looser = ("increased", "decreased") if lower else ("decreased", "increased")
+    return {
+        f"{base}_added": f"`{keyword}` added (narrows; breaks backward)",
+        f"{base}_removed": f"`{keyword}` removed (widens; breaks forward)",
+        f"{base}_{tighter}": f"`{keyword}` made stricter (narrows; breaks backward)",
+        f"{base}_{looser}": f"`{keyword}` relaxed (widens; breaks forward)",
+    }
+
+
+def _presence(base: str, keyword: str) -> dict[str, str]:
+    return {
+        f"{base}_added": f"{keyword} added (narrows; breaks backward)",
+        f"{base}_removed": f"{keyword} removed (widens; breaks forward)",
+        f"{base}_changed": f"{keyword} changed; neither side implies the other (breaks both)",
+    }
+
+
+def _branches(keyword: str, label: str) -> dict[str, str]:
+    return {
+        f"{label}_branch_added": f"a `{keyword}` branch added",
+        f"{label}_branch_removed": f"a `{keyword}` branch removed",
+    }
+
+
+KINDS: Mapping[str, str] = {
+    "unknown": "Senate cannot decide this change (remote `$ref`, `$dynamicRef`, unknown "
+               "keyword, unresolvable reference); counts as breaking both ways (fail closed)",
+    "type_widened": "`type` accepts more types, e.g. integer -> number or null added "
+                    "(breaks forward)",
+    "type_narrowed": "`type` accepts fewer types, or `type` added (breaks backward)",
+    "type_changed": "`type` changed so that neither set contains the other (breaks both)",
+    "enum_added": "`enum` added where any value was allowed (breaks backward)",
+    "enum_removed": "`enum` removed: any value allowed again (breaks forward)",
+    "enum_widened": "values added to `enum`/`const`, compared as a set (breaks forward)",
+    "enum_narrowed": "values removed from `enum`/`const`, compared as a set (breaks backward)",
+    "enum_changed": "values both added to and removed from `enum` (breaks both)",
+    "const_added": "`const` added (breaks backward)",
+    "const_removed": "`const` removed (breaks forward)",
+    "const_changed": "`const` value changed (breaks both)",
+    **_bounds("minimum", "minimum`/`exclusiveMinimum", True),
+    **_bounds("maximum", "maximum`/`exclusiveMaximum", False),
+    "multiple_of_added": "`multipleOf` added (breaks backward)",
+    "multiple_of_removed": "`multipleOf` removed (breaks forward)",
+    "multiple_of_relaxed": "`multipleOf` divides the old one, e.g. 10 -> 5 (breaks forward)",
+    "multiple_of_tightened": "`multipleOf` is a multiple of the old one, e.g. 5 -> 10 "
+                             "(breaks backward)",
+    "multiple_of_changed": "`multipleOf` changed otherwise, e.g. 7 -> 13 (breaks both)",
+    **_bounds("min_length", "minLength", True),
+    **_bounds("max_length", "maxLength", False),
+    **_presence("pattern", "`pattern`"),
+    **_presence("format", "`format` (compared as an assertion)"),
+    **_presence("content", "`contentEncoding`/`contentMediaType`/`contentSchema` "
+                           "(compared as assertions)"),
+    **_bounds("min_items", "minItems", True),
+    **_bounds("max_items", "maxItems", False),
+    **_bounds("min_contains", "minContains", True),
+    **_bounds("max_contains", "maxContains", False),
+    "unique_items_added": "`uniqueItems: true` added (breaks backward)",
+    "unique_items_removed": "`uniqueItems: true` removed (breaks forward)",
+    "prefix_item_added": "a tuple position (`prefixItems`, or draft-07 array `items`) added; "
+                         "compared with the schema that governed that position before",
+    "prefix_item_removed": "a tuple position removed; the position falls back to `items`",
+    "contains_added": "`contains` added (breaks backward)",
+    "contains_removed": "`contains` removed (breaks forward)",
+    **_bounds("min_properties", "minProperties", True),
+    **_bounds("max_properties", "maxProperties", False),
+    "property_added": "a property added; compared with what governed that key before "
+                      "(additionalProperties / patternProperties). On an open object it "
+                      "breaks nothing under the lenient policy and breaks backward under strict",
+    "property_removed": "a property removed; the key falls back to additionalProperties / "
+                        "patternProperties (open object: breaks forward; closed: backward)",
+    "required_added": "a property became required (breaks backward)",
+    "required_removed": "a property is no longer required (breaks forward)",
+    "pattern_property_added": "a `patternProperties` entry added",
+    "pattern_property_removed": "a `patternProperties` entry removed",
+    "dependent_required_added": "`dependentRequired` (or draft-07 `dependencies`) requires "
+                                "more (breaks backward)",
+    "dependent_required_removed": "`dependentRequired` requires less (breaks forward)",
+    "dependent_schema_added": "a `dependentSchemas` entry added",
+    "dependent_schema_removed": "a `dependentSchemas` entry removed",
+    "schema_opened": "a `false` schema (nothing allowed) now allows values, e.g. "
+                     "additionalProperties false -> a schema (breaks forward)",
+    "schema_closed": "a schema became `false`: nothing allowed (breaks backward)",
+    **_branches("allOf", "all_of"),
+    **_branches("anyOf", "any_of"),
+    **_branches("oneOf", "one_of"),
+    "any_of_added": "`anyOf` added to a schema that had none (breaks backward unless the old "
+                    "schema implies a branch)",
+    "any_of_removed": "`anyOf` removed (breaks forward unless the new schema implies a branch)",
+    "one_of_added": "`oneOf` added to a schema that had none",
+    "one_of_removed": "`oneOf` removed",
+    "one_of_to_any_of": "`oneOf` became `anyOf` (widens; breaks forward unless branches are "
+                        "disjoint)",
+    "any_of_to_one_of": "`anyOf` became `oneOf` (narrows; breaks backward unless branches are "
+                        "disjoint)",
+    "all_of_to_any_of": "`allOf` became `anyOf` (widens when a conjunct implies an alternative)",
+    "any_of_to_all_of": "`anyOf` became `allOf` (narrows)",
+    "all_of_to_one_of": "`allOf` became `oneOf` (breaks both)",
+    "one_of_to_all_of": "`oneOf` became `allOf` (breaks both)",
+    "not_added": "`not` added (breaks backward)",
+    "not_removed": "`not` removed (breaks forward)",
+    "conditional_added": "`if`/`then`/`else` added (breaks backward)",
+    "conditional_removed": "`if`/`then`/`else` removed (breaks forward)",
+    "if_changed": "the `if` condition changed: documents may switch branch (breaks both)",
+    "title_changed": "`title` changed (annotation; breaks nothing)",
+    "description_changed": "`description` changed (annotation; breaks nothing)",
+    "default_changed": "`default` changed (annotation; breaks nothing)",
+    "examples_changed": "`examples` changed, compared as a set (annotation; breaks nothing)",
+    "annotation_changed": "another annotation changed: `deprecated`, `readOnly`, "
+                          "`writeOnly`, `$comment`, `$id` (breaks nothing)",
+}
+
+
+def kinds_markdown() -> str:
+    """The table of change kinds for docs/compat-kinds.md."""
+    lines = [
+        "# Compatibility change kinds",
+        "",
+        "Generated from `senate.compat.KINDS` by `kinds_markdown()`; do not edit by hand.",
+        "",
+        "Backward compatible: every document valid under the old schema is valid under the",
+        "new one. A change that narrows what is accepted breaks backward; one that widens it",
+        "breaks forward. `$schema`, `$anchor`, `$defs` (compared through the references that",
+        "use them) and the top-level `x-senate-version` are ignored; `$comment` and `$id`",
+        "changes are reported as `annotation_changed` and break nothing.",
+        "",
+        "| kind | meaning |",
+        "|---|---|",
+    ]
+    lines += [f"| `{kind}` | {text.replace('|', '/')} |" for kind, text in KINDS.items()]
+    return "\n".join(lines) + "\n"

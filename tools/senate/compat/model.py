@@ -1,0 +1,100 @@
+"""Values of the compatibility engine: a change, a report, and the direction algebra.
+
+Backward compatible means every document valid under the old schema stays valid under the
+new one (the new schema accepts a superset). A change that narrows what is accepted
+therefore "breaks backward"; one that widens it "breaks forward".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Breaks = Literal["backward", "forward", "both", "none"]
+Mode = Literal["backward", "forward", "full"]
+Policy = Literal["lenient", "strict"]
+
+UNKNOWN = "unknown"
+
+_BITS: dict[str, int] = {"none": 0, "backward": 1, "forward": 2, "both": 3}
+_FROM_BITS: tuple[Breaks, ...] = ("none", "backward", "forward", "both")
+
+
+def union(*values: Breaks) -> Breaks:
+    """The directions broken by several changes taken together."""
+    bits = 0
+    for value in values:
+        bits |= _BITS[value]
+    return _FROM_BITS[bits]
+
+
+def invert(value: Breaks) -> Breaks:
+    """Under `not`, narrowing the inner schema widens the outer one and vice versa."""
+    bits = _BITS[value]
+    return _FROM_BITS[((bits & 1) << 1) | ((bits & 2) >> 1)]
+
+
+def breaks_in(value: Breaks, mode: Mode) -> bool:
+    """Whether a change breaking `value` matters when checking compatibility `mode`."""
+    need = {"backward": 1, "forward": 2, "full": 3}[mode]
+    return bool(_BITS[value] & need)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One semantic difference between two schemas."""
+
+    kind: str
+    path: str
+    breaks: Breaks
+    explanation: str
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "kind": self.kind,
+            "path": self.path,
+            "breaks": self.breaks,
+            "explanation": self.explanation,
+        }
+
+
+def _verdict(changes: tuple[Change, ...], bit: int) -> bool | None:
+    undecided = False
+    for change in changes:
+        if change.kind == UNKNOWN:
+            undecided = True
+        elif _BITS[change.breaks] & bit:
+            return False
+    return None if undecided else True
+
+
+@dataclass(frozen=True)
+class Report:
+    """All changes between two schemas and the verdict in each direction."""
+
+    changes: tuple[Change, ...]
+    backward_compatible: bool | None
+    forward_compatible: bool | None
+
+    @classmethod
+    def of(cls, changes: tuple[Change, ...]) -> Report:
+        # A definite break decides the verdict even when something else is unknown.
+        return cls(changes, _verdict(changes, 1), _verdict(changes, 2))
+
+    def compatible(self, mode: Mode) -> bool:
+        """Fail closed: an undecidable verdict counts as incompatible."""
+        if mode == "backward":
+            return self.backward_compatible is True
+        if mode == "forward":
+            return self.forward_compatible is True
+        return self.backward_compatible is True and self.forward_compatible is True
+
+    def breaking(self, mode: Mode) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.kind == UNKNOWN or breaks_in(c.breaks, mode))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "backward_compatible": self.backward_compatible,
+            "forward_compatible": self.forward_compatible,
+            "changes": [c.to_json() for c in self.changes],
+        }

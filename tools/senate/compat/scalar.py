@@ -1,0 +1,284 @@
+"""Keyword families that constrain one value: type, enum/const, bounds, strings, annotations."""
+
+from __future__ import annotations
+
+import json
+import math
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Any
+
+from senate.compat.ctx import Ctx, change, short, unknown
+from senate.compat.model import Change
+from senate.compat.resolve import View
+
+ALL_TYPES = frozenset({"null", "boolean", "object", "array", "string", "number", "integer"})
+
+
+def types(view: View) -> frozenset[str] | None:
+    """The declared types, or None when any type is allowed."""
+    declared = view.get("type")
+    if declared is None:
+        return None
+    names = [declared] if isinstance(declared, str) else declared
+    return frozenset(n for n in names if isinstance(n, str))
+
+
+def _covers(outer: frozenset[str] | None, inner: frozenset[str] | None) -> bool:
+    if outer is None:
+        return True
+    if inner is None:
+        return {"null", "boolean", "object", "array", "string", "number"} <= outer
+    return all(t in outer or (t == "integer" and "number" in outer) for t in inner)
+
+
+def _type_changes(o: View, n: View) -> list[Change]:
+    old, new = types(o), types(n)
+    if old == new:
+        return []
+    widened, narrowed = _covers(new, old), _covers(old, new)
+    if widened and narrowed:
+        return []
+    shown = f"{_names(old)} -> {_names(new)}"
+    if widened:
+        gained_null = bool(new and "null" in new and not (old and "null" in old))
+        extra = ", now also accepts null" if gained_null else ""
+        return [change("type_widened", "", "forward", f"type widened {shown}{extra}")]
+    if narrowed:
+        return [change("type_narrowed", "", "backward", f"type narrowed {shown}")]
+    return [change("type_changed", "", "both", f"type changed {shown}")]
+
+
+def _names(value: frozenset[str] | None) -> str:
+    return "any" if value is None else "|".join(sorted(value)) or "none"
+
+
+def canonical(value: Any) -> str:
+    """A key equal for JSON values JSON Schema treats as equal (1 == 1.0, key order)."""
+    return json.dumps(_canon(value), sort_keys=True, separators=(",", ":"))
+
+
+def _canon(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _canon(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_canon(v) for v in value]
+    return value
+
+
+def values(view: View) -> dict[str, Any] | None:
+    """The allowed values (enum and const as one set), or None when unrestricted."""
+    allowed: dict[str, Any] | None = None
+    if "enum" in view and isinstance(view["enum"], list):
+        allowed = {canonical(v): v for v in view["enum"]}
+    if "const" in view:
+        const = {canonical(view["const"]): view["const"]}
+        allowed = const if allowed is None else {k: v for k, v in const.items() if k in allowed}
+    return allowed
+
+
+def _value_changes(o: View, n: View) -> list[Change]:
+    old, new = values(o), values(n)
+    if old is None and new is None:
+        return []
+    if old is not None and new is not None and old.keys() == new.keys():
+        return []
+    const = "const" in o or "const" in n
+    if old is None and new is not None:
+        kind = "const_added" if "const" in n else "enum_added"
+        return [change(kind, "", "backward", f"values restricted to {_list(new)}")]
+    if new is None and old is not None:
+        kind = "const_removed" if "const" in o else "enum_removed"
+        return [change(kind, "", "forward", f"restriction to {_list(old)} removed")]
+    assert old is not None and new is not None
+    added, removed = new.keys() - old.keys(), old.keys() - new.keys()
+    if const and len(old) <= 1 and len(new) <= 1:
+        return [change("const_changed", "", "both", f"constant {_list(old)} -> {_list(new)}")]
+    if not removed:
+        return [change("enum_widened", "", "forward", f"values added: {_list(new, added)}")]
+    if not added:
+        return [change("enum_narrowed", "", "backward", f"values removed: {_list(old, removed)}")]
+    return [change("enum_changed", "", "both",
+                   f"values added {_list(new, added)} and removed {_list(old, removed)}")]
+
+
+def _list(vals: dict[str, Any], keys: set[str] | None = None) -> str:
+    chosen = sorted(keys if keys is not None else vals.keys())
+    return short([vals[k] for k in chosen], 80)
+
+
+def _number(value: Any) -> Fraction | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    try:
+        return Fraction(Decimal(repr(value)) if isinstance(value, float) else value)
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _bound(view: View, inclusive: str, exclusive: str, lower: bool) -> tuple[Fraction, bool] | None:
+    """The effective (value, is_exclusive) bound from the two spellings, tightest wins."""
+    found: list[tuple[Fraction, bool]] = []
+    for key, excl in ((inclusive, False), (exclusive, True)):
+        if key in view and (num := _number(view[key])) is not None:
+            found.append((num, excl))
+    if not found:
+        return None
+    # Lower bounds: the larger value wins, exclusive wins ties; upper bounds mirrored.
+    return max(found, key=lambda b: (b[0] if lower else -b[0], b[1]))
+
+
+def _range_changes(o: View, n: View) -> list[Change]:
+    out: list[Change] = []
+    for base, inc, exc, lower in (("minimum", "minimum", "exclusiveMinimum", True),
+                                  ("maximum", "maximum", "exclusiveMaximum", False)):
+        old, new = _bound(o, inc, exc, lower), _bound(n, inc, exc, lower)
+        if old == new:
+            continue
+        if ((inc in o or exc in o) and old is None) or ((inc in n or exc in n) and new is None):
+            out.append(unknown("", f"{base}: a bound is not a finite number"))
+            continue
+        if old is None:
+            out.append(change(f"{base}_added", "", "backward", f"{_show(new, lower)} added"))
+        elif new is None:
+            out.append(change(f"{base}_removed", "", "forward", f"{_show(old, lower)} removed"))
+        else:
+            sign = 1 if lower else -1
+            looser = (sign * new[0], new[1]) < (sign * old[0], old[1])
+            moved = "decreased" if (looser == lower) else "increased"
+            out.append(change(f"{base}_{moved}", "", "forward" if looser else "backward",
+                              f"{_show(old, lower)} -> {_show(new, lower)}"))
+    return out
+
+
+def _show(bound: tuple[Fraction, bool] | None, lower: bool) -> str:
+    assert bound is not None
+    op = (">" if lower else "<") + ("" if bound[1] else "=")
+    return f"value {op} {_fmt(bound[0])}"
+
+
+def _fmt(num: Fraction) -> str:
+    return str(num.numerator) if num.denominator == 1 else str(float(num))
+
+
+def _multiple_changes(o: View, n: View) -> list[Change]:
+    old, new = _number(o.get("multipleOf")), _number(n.get("multipleOf"))
+    if old == new:
+        return []
+    if (old is None and "multipleOf" in o) or (new is None and "multipleOf" in n):
+        return [unknown("", "multipleOf is not a number")]
+    if old is None:
+        assert new is not None
+        return [change("multiple_of_added", "", "backward", f"must be a multiple of {_fmt(new)}")]
+    if new is None:
+        return [change("multiple_of_removed", "", "forward",
+                       f"multiple of {_fmt(old)} no longer required")]
+    text = f"multipleOf {_fmt(old)} -> {_fmt(new)}"
+    if new and (old / new).denominator == 1:
+        return [change("multiple_of_relaxed", "", "forward", text)]
+    if old and (new / old).denominator == 1:
+        return [change("multiple_of_tightened", "", "backward", text)]
+    return [change("multiple_of_changed", "", "both", text)]
+
+
+# (keyword, kind base, is lower bound, default when absent)
+COUNT_BOUNDS = (
+    ("minLength", "min_length", True, 0), ("maxLength", "max_length", False, None),
+    ("minItems", "min_items", True, 0), ("maxItems", "max_items", False, None),
+    ("minProperties", "min_properties", True, 0), ("maxProperties", "max_properties", False, None),
+    ("minContains", "min_contains", True, 1), ("maxContains", "max_contains", False, None),
+)
+
+
+def count_changes(o: View, n: View) -> list[Change]:
+    out: list[Change] = []
+    for keyword, base, lower, default in COUNT_BOUNDS:
+        if keyword not in o and keyword not in n:
+            continue
+        old, new = o.get(keyword, default), n.get(keyword, default)
+        if old == new:
+            continue
+        if not all(v is None or (isinstance(v, int) and not isinstance(v, bool)) or
+                   (isinstance(v, float) and v.is_integer()) for v in (old, new)):
+            out.append(unknown("", f"{keyword} is not an integer"))
+            continue
+        if old is None:
+            out.append(change(f"{base}_added", "", "backward", f"{keyword} {new} added"))
+            continue
+        if new is None:
+            out.append(change(f"{base}_removed", "", "forward", f"{keyword} {old} removed"))
+            continue
+        grew = new > old
+        looser = grew != lower
+        out.append(change(f"{base}_{'increased' if grew else 'decreased'}", "",
+                          "forward" if looser else "backward", f"{keyword} {old} -> {new}"))
+    return out
+
+
+def _presence(o: View, n: View, keyword: str, base: str, what: str) -> list[Change]:
+    """Keywords compared by equality: adding narrows, removing widens, changing both."""
+    if (keyword not in o and keyword not in n) or o.get(keyword) == n.get(keyword):
+        return []
+    if keyword not in o:
+        return [change(f"{base}_added", "", "backward", f"{what} {short(n[keyword])} added")]
+    if keyword not in n:
+        return [change(f"{base}_removed", "", "forward", f"{what} {short(o[keyword])} removed")]
+    return [change(f"{base}_changed", "", "both",
+                   f"{what} {short(o[keyword])} -> {short(n[keyword])}")]
+
+
+def _string_changes(o: View, n: View) -> list[Change]:
+    out = _presence(o, n, "pattern", "pattern", "pattern")
+    # format is compared as an assertion: Senate validates with a format checker.
+    out += _presence(o, n, "format", "format", "format")
+    for keyword in ("contentEncoding", "contentMediaType", "contentSchema"):
+        out += _presence(o, n, keyword, "content", keyword)
+    if bool(o.get("uniqueItems")) != bool(n.get("uniqueItems")):
+        out.append(change("unique_items_added", "", "backward", "array items must now be unique")
+                   if n.get("uniqueItems") else
+                   change("unique_items_removed", "", "forward", "array items may now repeat"))
+    return out
+
+
+ANNOTATIONS: dict[str, str] = {
+    "title": "title_changed", "description": "description_changed",
+    "default": "default_changed", "examples": "examples_changed",
+    "deprecated": "annotation_changed", "readOnly": "annotation_changed",
+    "writeOnly": "annotation_changed", "$comment": "annotation_changed",
+    "$id": "annotation_changed", "id": "annotation_changed",
+}
+
+
+def _annotation_changes(o: View, n: View) -> list[Change]:
+    out: list[Change] = []
+    for keyword, kind in ANNOTATIONS.items():
+        old, new = o.get(keyword), n.get(keyword)
+        if old == new:
+            continue
+        if keyword == "examples" and isinstance(old, list) and isinstance(new, list) and (
+            {canonical(v) for v in old} == {canonical(v) for v in new}
+        ):
+            continue
+        verb = "added" if old is None else "removed" if new is None else "changed"
+        out.append(change(kind, "", "none", f"annotation {keyword} {verb} (no effect on validity)"))
+    return out
+
+
+def scalar_changes(ctx: Ctx, o: View, n: View) -> list[Change]:
+    del ctx
+    breaks: list[Change] = []
+    for family in (_type_changes, _value_changes, _range_changes, _multiple_changes,
+                   count_changes, _string_changes, _annotation_changes):
+        breaks.extend(family(o, n))
+    return breaks
+
+
+SCALAR_KEYWORDS = frozenset(
+    {"type", "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+     "multipleOf", "pattern", "format", "contentEncoding", "contentMediaType", "contentSchema",
+     "uniqueItems", *(k for k, *_ in COUNT_BOUNDS), *ANNOTATIONS}
+)
