@@ -14,22 +14,20 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Verdict:
     report: Report
-    mode: str
+    mode: Any  # senate.compat.Mode, from senate.toml
 
     @property
     def compatible(self) -> bool:
         """Fail closed: an undecidable change counts as breaking."""
-        return self.report.compatible(self.report_mode)
-
-    @property
-    def report_mode(self) -> Any:
-        return self.mode
+        return self.report.compatible(self.mode)
 
 
 def verdict_for(
-    old: dict[str, Any] | None, new: dict[str, Any] | None, policy: Policy
+    old: dict[str, Any] | None, new: dict[str, Any], policy: Policy
 ) -> Verdict:
+    """`old` None means the type is new: no artifact of it exists, so nothing can break."""
     from senate.compat import compare
 
-    report = compare(old or {}, new or {}, policy=policy.compatibility.open_content)
+    baseline = new if old is None else old
+    report = compare(baseline, new, policy=policy.compatibility.open_content)
     return Verdict(report, policy.compatibility.mode)
