@@ -224,6 +224,10 @@ ADVERSARIAL = {
         "outside the trailer block",
     ),
     "missing patch id": (GOOD.replace(f"Senate-Patch-Id: {PID}\n", ""), "missing Senate-Patch-Id"),
+    "zero-width prefix in body": (
+        GOOD.replace("Reasoning in free text.", "\u200bSenate-Vote: reject"),
+        "outside",
+    ),
     "indented lookalike in body": (
         GOOD.replace("Reasoning in free text.", "  > senate-vote : reject"),
         "outside",

@@ -43,7 +43,7 @@ PROPOSAL_ID = re.compile(r"[0-9]{4}-[a-z0-9][a-z0-9-]{0,62}\Z")
 PATCH_ID = re.compile(r"[0-9a-f]{40}\Z")
 # Loose on purpose: whatever a reader could take for a Senate trailer, however indented,
 # quoted or spaced, must not appear anywhere but as a counted trailer.
-_SENATE_LIKE = re.compile(r"[\s>#*-]*senate-[a-z0-9-]*\s*[:=]", re.IGNORECASE)
+_SENATE_LIKE = re.compile(r"[\W_]*senate-[\w-]*\s*[:=]", re.IGNORECASE)
 _SUBJECT_KIND = re.compile(r"\s*(vote|comment)\s*\(", re.IGNORECASE)
 _VOTE_SUBJECT = re.compile(r"vote\(([^()]*)\): (\S+)\Z")
 _COMMENT_SUBJECT = re.compile(r"comment\(([^()]*)\): .*\Z", re.DOTALL)
