@@ -189,7 +189,9 @@ def crafted(repo: Repo, data: bytes) -> tuple[str, RawCommit]:
     sha = repo.write(data)
     rc = parse_commit(data)
     status, git_payload, git_sig = repo.git_verdict(sha)
-    if git_payload is not None:
+    # An empty record means ssh-keygen gave up before reading the payload git piped to it
+    # (it races git's write), so there is nothing of git's to compare against.
+    if git_payload:
         assert (rc.payload, rc.signature) == (git_payload, git_sig)
     if rc.signature is not None and status in ("G", "B"):
         assert repo.ssh_verifies(rc.signature, rc.payload) == (status == "G")

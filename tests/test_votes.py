@@ -84,7 +84,10 @@ def test_replayed_signed_vote_from_another_branch(governed: Governed, cli: Any, 
     raw = subprocess.run(["git", "-C", str(governed.path), "cat-file", "commit", original],
                          capture_output=True, check=True).stdout
     old_parent = git(governed.path, "rev-parse", f"{original}^").strip()
-    replay = write_raw(governed, raw.replace(old_parent.encode(), tip(governed, pid).encode()))
+    old_tree = git(governed.path, "rev-parse", f"{original}^{{tree}}").strip()
+    new_tree = git(governed.path, "rev-parse", f"proposal/{pid}^{{tree}}").strip()
+    replay = write_raw(governed, raw.replace(old_parent.encode(), tip(governed, pid).encode())
+                       .replace(old_tree.encode(), new_tree.encode()))
     git(governed.path, "update-ref", f"refs/heads/proposal/{pid}", replay)
     t = counted(governed, pid)
     assert reasons(t)[replay] == "bad_signature" and t["approve"] == 0
@@ -141,7 +144,7 @@ def test_signature_over_a_different_payload(governed: Governed, pid: str) -> Non
     git(governed.path, "update-ref", f"refs/heads/proposal/{pid}", forged)
     t = counted(governed, pid)
     assert reasons(t)[forged] == "bad_signature"
-    assert t["approve"] == 1  # the genuine vote underneath still counts, once
+    assert t["approve"] == 0  # the forgery replaced the genuine vote on the branch
 
 
 def test_unsigned_vote(governed: Governed, pid: str) -> None:

@@ -84,10 +84,10 @@ def find_proposal(git: GitRepo, proposal_id: str) -> ProposalRef:
         raise NotFoundError(
             f"no proposal {proposal_id!r}", "run `senate proposals` to list the proposals"
         )
-    base = git.merge_base(main, tip)
-    if base is None:
+    branch_base = git.merge_base(main, tip)
+    if branch_base is None:
         raise NotFoundError(f"proposal/{proposal_id} shares no history with {MAIN}")
-    return ProposalRef(proposal_id, "branch", tip, base, main)
+    return ProposalRef(proposal_id, "branch", tip, branch_base, main)
 
 
 def _merge_commit(git: GitRepo, main: str, proposal_id: str) -> str | None:

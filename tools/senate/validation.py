@@ -60,7 +60,7 @@ def validate_document(schema: dict[str, Any], name: str, document: Any) -> DocRe
     if not errors:
         return DocResult(name, ())
     best = best_match(errors)
-    ordered = [best] + sorted((e for e in errors if e is not best), key=relevance)
+    ordered = [best, *sorted((e for e in errors if e is not best), key=relevance)]
     return DocResult(
         name,
         tuple(

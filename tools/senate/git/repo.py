@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pygit2
 from pygit2.enums import FileMode, ObjectType, SortMode
@@ -181,7 +182,7 @@ class GitRepo:
         if old_rev is None:
             diff = new_tree.diff_to_tree(swap=True)
         else:
-            diff = self._repo.diff(self._commit(old_rev).tree, new_tree)
+            diff = self._commit(old_rev).tree.diff_to_tree(new_tree)
         paths: set[str] = set()
         for delta in diff.deltas:
             paths.add(delta.old_file.path)
@@ -190,14 +191,16 @@ class GitRepo:
 
     def patch_id(self, base: str, tip: str) -> str:
         """`git patch-id --stable` of the diff base..tip (libgit2 computes the same)."""
-        diff = self._repo.diff(self._commit(base).tree, self._commit(tip).tree)
+        diff = self._commit(base).tree.diff_to_tree(self._commit(tip).tree)
         return str(diff.patchid) if diff.deltas else "0" * 40
 
     def unified_diff(self, base: str, tip: str, paths: list[str] | None = None) -> str:
-        diff = self._repo.diff(self._commit(base).tree, self._commit(tip).tree, context_lines=3)
+        diff = self._commit(base).tree.diff_to_tree(self._commit(tip).tree, context_lines=3)
         if paths is None:
             return str(diff.patch or "")
-        chunks = [p.text or "" for p in diff if p.delta.new_file.path in paths]
+        chunks = [
+            p.text or "" for p in diff if p is not None and p.delta.new_file.path in paths
+        ]
         return "".join(chunks)
 
     # -- writing -------------------------------------------------------------------
@@ -219,14 +222,14 @@ class GitRepo:
         self, tree: str, parents: list[str], author: Person, committer: Person, message: str
     ) -> bytes:
         """The bytes of a commit object, ready to sign; nothing is written."""
-        text = self._repo.create_commit_string(
+        text: Any = self._repo.create_commit_string(
             author.signature(),
             committer.signature(),
             message,
             pygit2.Oid(hex=tree),
             [pygit2.Oid(hex=p) for p in parents],
         )
-        return text.encode("utf-8")
+        return str(text).encode("utf-8")
 
     def write_commit(self, buffer: bytes, signature: str | None = None) -> str:
         """Store a commit object built by `commit_buffer`, signed when a signature is given."""
@@ -276,7 +279,9 @@ class GitRepo:
             return
         if self._repo.head.name != f"refs/heads/{MAIN}":
             return
-        self._repo.checkout_head(strategy=pygit2.enums.CheckoutStrategy.FORCE)
+        self._repo.checkout_head(  # type: ignore[no-untyped-call]
+            strategy=pygit2.enums.CheckoutStrategy.FORCE
+        )
 
     # -- helpers -------------------------------------------------------------------
     def _commit(self, oid: str) -> pygit2.Commit:
