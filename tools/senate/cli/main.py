@@ -25,9 +25,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "tally": ("senate.cli.cmd_vote:tally", "Count the votes on a proposal."),
     "check": ("senate.cli.cmd_vote:check", "CI gate: exit 0 only if a proposal is approved."),
     "roster": ("senate.cli.cmd_vote:roster", "Show the roster; print allowed-signers."),
+    "merge": ("senate.cli.cmd_merge:merge", "Merge an approved proposal into main."),
+    "archive": ("senate.cli.cmd_merge:archive", "Archive a rejected or withdrawn proposal."),
+    "migrate": ("senate.cli.cmd_migrate:migrate", "Generate, verify and apply SQL migrations."),
+    "audit": ("senate.cli.cmd_audit:audit", "Re-verify main's history from git alone."),
+    "serve": ("senate.cli.cmd_serve:serve", "Run the HTTP API and the review pages."),
+    "hook": ("senate.cli.cmd_hook:hook", "Install or run the pre-receive enforcement hook."),
     "demo": ("senate.cli.cmd_demo:demo", "Run the end-to-end demo in a temporary repo."),
 }
-OPTIONAL_COMMANDS: dict[str, tuple[str, str]] = {}
 
 
 class LazyGroup(click.Group):

@@ -57,6 +57,11 @@ class GitRepo:
         return cls(repo)
 
     @property
+    def pygit2_repo(self) -> pygit2.Repository:
+        """The underlying handle, for the other modules of this package only."""
+        return self._repo
+
+    @property
     def path(self) -> Path:
         return Path(self._repo.path)
 
