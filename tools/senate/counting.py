@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time as _time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from senate.ballots import Ballot, BranchContext, KeyRing, examine
 from senate.compatibility import verdict_for
@@ -19,6 +19,9 @@ from senate.proposals import ProposalRef, find_proposal, policy_at
 from senate.registry import SCHEMA_DIR, parse_schema
 from senate.tally import CastVote, Rule, Status, Tally, tally
 
+if TYPE_CHECKING:
+    from senate.compat import Report
+
 
 @dataclass(frozen=True)
 class Compat:
@@ -28,6 +31,20 @@ class Compat:
     forward_compatible: bool | None
     changes: tuple[dict[str, str], ...]
     mismatches: tuple[str, ...]
+    reports: tuple[tuple[str, Report], ...] = ()  # per changed schema file, for rendering
+    mode: str = "backward"  # senate.toml's compatibility mode the verdict is read in
+
+    @property
+    def compatible(self) -> bool | None:
+        """The verdict in the policy's mode: None when it cannot be decided."""
+        wanted = {
+            "backward": (self.backward_compatible,),
+            "forward": (self.forward_compatible,),
+            "full": (self.backward_compatible, self.forward_compatible),
+        }[self.mode]
+        if False in wanted:
+            return False
+        return None if None in wanted else True
 
 
 @dataclass(frozen=True)
@@ -173,6 +190,7 @@ def compute_compat(
     forward: bool | None = True
     changes: list[dict[str, str]] = []
     mismatches: list[str] = []
+    reports: list[tuple[str, Report]] = []
     for path in changed:
         if not (path.startswith(f"{SCHEMA_DIR}/") and path.endswith(".json")):
             continue
@@ -186,6 +204,7 @@ def compute_compat(
             continue
         verdict = verdict_for(old, new, policy)
         report = verdict.report
+        reports.append((path, report))
         backward = _and(backward, report.backward_compatible)
         forward = _and(forward, report.forward_compatible)
         changes += [c.to_json() for c in report.changes]
@@ -198,7 +217,8 @@ def compute_compat(
         ):
             detail = "; ".join(f"{c.kind} at {c.path}" for c in m.changes)
             mismatches.append(f"{m.reason}" + (f" ({detail})" if detail else ""))
-    return Compat(backward, forward, tuple(changes), tuple(mismatches))
+    return Compat(backward, forward, tuple(changes), tuple(mismatches), tuple(reports),
+                  policy.compatibility.mode)
 
 
 def _and(a: bool | None, b: bool | None) -> bool | None:
@@ -216,12 +236,14 @@ def choose_rule(
     num, den = policy.rules.numerator, policy.rules.denominator
     if POLICY_FILE in changed:
         return Rule("unanimous", f"the proposal changes {POLICY_FILE} (governance)", num, den)
-    if compat.backward_compatible is None:
+    if compat.compatible is None:
         return Rule(
             "unanimous", "Senate cannot decide compatibility (fail closed: breaking)", num, den
         )
-    if compat.backward_compatible is False:
-        return Rule("unanimous", "the schema change is not backward compatible", num, den)
+    if compat.compatible is False:
+        return Rule(
+            "unanimous", f"the schema change is not {compat.mode} compatible", num, den
+        )
     if not meta.backward_compatible:
         return Rule("unanimous", "the proposer declared the change breaking", num, den)
     return Rule(

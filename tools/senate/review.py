@@ -32,7 +32,21 @@ def list_summaries(git: GitRepo, status: str | None = None) -> list[dict[str, An
 
 
 def proposal_detail(git: GitRepo, proposal_id: str) -> dict[str, Any]:
-    c = count_ref(git, find_proposal(git, proposal_id))
+    return detail_of(git, count_ref(git, find_proposal(git, proposal_id)))
+
+
+def semantic_text(c: Count) -> str:
+    """The compat engine's rendering for each changed schema, breaking changes first."""
+    from senate.compat import render_text
+
+    if not c.compat.reports:
+        return "(no schema changes)"
+    mode: Any = c.compat.mode
+    return "\n".join(f"{path}:\n{render_text(report, mode)}" for path, report in c.compat.reports)
+
+
+def detail_of(git: GitRepo, c: Count) -> dict[str, Any]:
+    proposal_id = c.proposal
     sql = git.read_file(c.ref.tip, f"{PROPOSALS_DIR}/{proposal_id}/migration.sql")
     schema_paths = [
         p for p in git.changed_paths(c.ref.base, c.ref.tip) if p.startswith(f"{SCHEMA_DIR}/")
@@ -59,7 +73,8 @@ def proposal_detail(git: GitRepo, proposal_id: str) -> dict[str, Any]:
     }
 
 
-def render_detail(d: dict[str, Any]) -> str:
+def render_detail(d: dict[str, Any], semantic: str) -> str:
+    """Text for a terminal; `semantic` is the rendered semantic diff (see semantic_text)."""
     meta = d["metadata"]
     compat = d["compatibility"]
     tally = d["tally"]
@@ -79,7 +94,7 @@ def render_detail(d: dict[str, Any]) -> str:
         *("  " + line for line in meta["rationale"].splitlines()),
         "",
         "Semantic diff (breaking first):",
-        *_changes_text(compat["changes"]),
+        *("  " + line if line else "" for line in semantic.rstrip("\n").splitlines()),
     ]
     if compat["mismatches"] or tally["problems"]:
         lines += ["", "Problems:", *("  ! " + p for p in tally["problems"])]
@@ -92,19 +107,3 @@ def _verdict(value: bool | None) -> str:
     return {True: "backward compatible", False: "NOT backward compatible"}.get(
         value, "unknown (treated as breaking)"  # type: ignore[arg-type]
     )
-
-
-def _changes_text(changes: list[dict[str, str]]) -> list[str]:
-    if not changes:
-        return ["  (no semantic change)"]
-    order = {"both": 0, "backward": 1, "forward": 2, "none": 3}
-    by_path: dict[str, list[dict[str, str]]] = {}
-    for c in sorted(changes, key=lambda c: (order.get(c["breaks"], 0), c["path"])):
-        by_path.setdefault(c["path"] or "/", []).append(c)
-    out: list[str] = []
-    for path, group in by_path.items():
-        out.append(f"  {path}")
-        for c in group:
-            mark = "BREAKS " + c["breaks"] if c["breaks"] != "none" else "ok"
-            out.append(f"    [{mark}] {c['kind']}: {c['explanation']}")
-    return out

@@ -138,8 +138,11 @@ def proposals(ctx: click.Context, status: str | None) -> None:
 @click.pass_context
 def show(ctx: click.Context, proposal_id: str) -> None:
     """Show a proposal: metadata, status, the semantic and raw schema diff, the migration."""
+    from senate.counting import count
     from senate.git import GitRepo
-    from senate.review import proposal_detail, render_detail
+    from senate.review import detail_of, render_detail, semantic_text
 
-    detail = proposal_detail(GitRepo.open(repo_path(ctx)), proposal_id)
-    emit(detail, render_detail(detail))
+    git = GitRepo.open(repo_path(ctx))
+    result = count(git, proposal_id)
+    detail = detail_of(git, result)
+    emit(detail, render_detail(detail, semantic_text(result)))

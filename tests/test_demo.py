@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from senate.demo import run_demo
+
+
+def test_demo_runs_the_flow(tmp_path: Path) -> None:
+    lines: list[str] = []
+    log = run_demo(tmp_path, lines.append)
+    by_step = {s["step"]: s for s in log.steps}
+    compatible = next(s for t, s in by_step.items() if t.startswith("debate and votes"))
+    assert (compatible["status"], compatible["rule"]) == ("approved", "two_thirds")
+    breaking = next(s for t, s in by_step.items() if "(breaking)" in t)
+    assert (breaking["status"], breaking["rule"]) == ("rejected", "unanimous")
+    assert any("senate init" in line for line in lines)
+
+
+def test_demo_command_json(tmp_path: Path, cli: Any) -> None:
+    result = cli("demo", "--keep", tmp_path / "d", "--json")
+    assert result.code == 0, result.err
+    steps = result.json()["steps"]
+    assert steps[0]["step"] == "senate init"
+    assert (tmp_path / "d" / "governed" / "senate.toml").is_file()

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from senate.cli.output import emit, json_option, repo_path
+
+
+def _load(ctx: click.Context, spec: str) -> tuple[dict[str, Any], str]:
+    """A schema from a file, or from git as TYPE@REV (e.g. experiment@main)."""
+    from senate.errors import UsageError
+    from senate.registry import parse_schema
+    from senate.validation import check_schema
+
+    path = Path(spec)
+    if path.is_file():
+        try:
+            schema = parse_schema(path.read_bytes(), spec)
+        except OSError as exc:
+            raise UsageError(f"cannot read {spec}: {exc.strerror}") from exc
+    elif "@" in spec:
+        from senate.git import GitRepo
+        from senate.registry import load_schema
+
+        artifact_type, _, rev = spec.partition("@")
+        git = GitRepo.open(repo_path(ctx))
+        schema = load_schema(git, artifact_type, git.resolve(rev))
+    else:
+        raise UsageError(f"{spec!r} is neither a file nor TYPE@REV", "e.g. experiment@main")
+    check_schema(schema, spec)
+    return schema, spec
+
+
+def _samples(folder: Path) -> dict[str, Any]:
+    from senate.validation import load_document
+
+    docs = {str(p): load_document(p.read_bytes(), str(p)) for p in sorted(folder.rglob("*.json"))}
+    if not docs:
+        from senate.errors import UsageError
+
+        raise UsageError(f"no *.json sample documents under {folder}")
+    return docs
+
+
+@click.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("--mode", type=click.Choice(["backward", "forward", "full"]), default=None,
+              help="Which direction must hold (default: senate.toml's, else backward).")
+@click.option("--policy", type=click.Choice(["lenient", "strict"]), default=None,
+              help="Open content models: is adding an optional property breaking? "
+              "(default: senate.toml's, else lenient)")
+@click.option("--samples", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Also validate these sample documents under both schemas.")
+@json_option
+@click.pass_context
+def diff(ctx: click.Context, old: str, new: str, mode: str | None, policy: str | None,
+         samples: Path | None) -> None:
+    """Semantic diff of two schemas (files or TYPE@REV) with compatibility verdicts.
+
+    Exits 0 whatever the verdict (read it from the output); 2 if a schema is unreadable.
+    """
+    from senate.compat import check_samples, compare, render_text
+
+    mode, policy = _defaults(ctx, mode, policy)
+    old_schema, _ = _load(ctx, old)
+    new_schema, _ = _load(ctx, new)
+    report = compare(old_schema, new_schema, policy=policy)  # type: ignore[arg-type]
+    data = report.to_json()
+    data["mode"] = mode
+    data["policy"] = policy
+    data["compatible"] = report.compatible(mode)  # type: ignore[arg-type]
+    text = render_text(report, mode)  # type: ignore[arg-type]
+    if samples is not None:
+        wrong = check_samples(old_schema, new_schema, report, _samples(samples))
+        data["sample_mismatches"] = [
+            {"document": m.document, "valid_old": m.valid_old, "valid_new": m.valid_new,
+             "explanation": m.explanation}
+            for m in wrong
+        ]
+        text += "\nsamples: " + ("all agree with the verdict" if not wrong else "")
+        text += "".join(f"\n  ! {m.document}: {m.explanation}" for m in wrong)
+    emit(data, text.rstrip("\n"))
+
+
+def _defaults(ctx: click.Context, mode: str | None, policy: str | None) -> tuple[str, str]:
+    """senate.toml on main decides the defaults when we are in a governed repo."""
+    if mode is not None and policy is not None:
+        return mode, policy
+    from senate.errors import SenateError
+    from senate.git import GitRepo
+    from senate.proposals import main_tip, policy_at
+
+    try:
+        git = GitRepo.open(repo_path(ctx))
+        compat = policy_at(git, main_tip(git)).compatibility
+        return mode or compat.mode, policy or compat.open_content
+    except SenateError:
+        return mode or "backward", policy or "lenient"
