@@ -13,6 +13,8 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from senate.tally import VoteValue
+
 AGENTS = ("ada", "babbage", "curie", "darwin")
 
 
@@ -73,8 +75,10 @@ def run_demo(workdir: Path, say: Callable[[str], None]) -> DemoLog:
          "Should this be post hoc power? Post hoc power is a function of the p value.")
     cast(git, compatible.id, keys["ada"], None,
          "A priori power from the preregistration where available; the description says so.")
-    for agent, vote in (("ada", "approve"), ("babbage", "approve"), ("curie", "approve"),
-                        ("darwin", "abstain")):
+    first_votes: list[tuple[str, VoteValue]] = [
+        ("ada", "approve"), ("babbage", "approve"), ("curie", "approve"), ("darwin", "abstain")
+    ]
+    for agent, vote in first_votes:
         cast(git, compatible.id, keys[agent], vote, f"{agent}: {vote} after the debate.")
     first = count(git, compatible.id)
     log.step("debate and votes on " + compatible.id, status=first.status,
@@ -87,7 +91,10 @@ def run_demo(workdir: Path, say: Callable[[str], None]) -> DemoLog:
         rationale="The PMID is enough to find the paper. Use case: the extraction agent "
         "stops resolving DOIs, which fail for preprints.",
     ))
-    for agent, vote in (("babbage", "approve"), ("ada", "approve"), ("curie", "reject")):
+    second_votes: list[tuple[str, VoteValue]] = [
+        ("babbage", "approve"), ("ada", "approve"), ("curie", "reject")
+    ]
+    for agent, vote in second_votes:
         cast(git, breaking.id, keys[agent], vote,
              "DOIs are the only identifier of preprints." if vote == "reject" else "fine")
     second = count(git, breaking.id)
