@@ -13,6 +13,7 @@ first NUL, and only ' ', '\\t', '\\n', '\\r' count as space.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 _COMMENT = "#"
@@ -39,10 +40,6 @@ class TrailerBlock:
     first_lines: tuple[int, ...]  # offset of the first line of each trailer
 
 
-def _is_alnum(c: str) -> bool:
-    return c.isascii() and c.isalnum()
-
-
 def _next_line(s: str, pos: int) -> int:
     nl = s.find("\n", pos)
     return len(s) if nl < 0 else nl + 1
@@ -63,19 +60,16 @@ def _is_blank_line(s: str, pos: int) -> bool:
     return line.strip(_SPACE) == ""
 
 
+# A token (ASCII alnum or '-'), optional blanks after a non-empty token, then ':' --
+# the loop in git's find_separator(), as one anchored pattern.
+_SEPARATOR = re.compile(r"(?:[A-Za-z0-9-]+[ \t]*)?:")
+_FOLD = re.compile(r"\n[ \t\n\r]*")
+
+
 def find_separator(line: str) -> int:
     """Index of the ':' ending a token (alnum/'-', then optional blanks), or -1."""
-    whitespace_found = False
-    for i, c in enumerate(line):
-        if c in _SEPARATORS:
-            return i
-        if not whitespace_found and (_is_alnum(c) or c == "-"):
-            continue
-        if i != 0 and c in " \t":
-            whitespace_found = True
-            continue
-        break
-    return -1
+    match = _SEPARATOR.match(line)
+    return match.end() - 1 if match else -1
 
 
 def _patch_start(s: str) -> int:
@@ -169,18 +163,7 @@ def _trailer_start(s: str, length: int) -> int:
 
 
 def _unfold(value: str) -> str:
-    out: list[str] = []
-    i = 0
-    while i < len(value):
-        c = value[i]
-        i += 1
-        if c == "\n":
-            while i < len(value) and value[i] in _SPACE:
-                i += 1
-            out.append(" ")
-        else:
-            out.append(c)
-    return "".join(out).strip(_SPACE)
+    return _FOLD.sub(" ", value).strip(_SPACE)
 
 
 def trailer_block(message: str) -> TrailerBlock:
