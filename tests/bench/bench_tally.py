@@ -22,18 +22,15 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from cryptography.hazmat.primitives import serialization  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
-
-from senate import sshsig  # noqa: E402
-from senate.counting import count  # noqa: E402
-from senate.git import GitRepo, Person  # noqa: E402
-from senate.initrepo import AgentSpec, init_repo  # noqa: E402
-from senate.policy import default_email  # noqa: E402
-from senate.propose import ProposalRequest, open_proposal  # noqa: E402
-from senate.trailers import format_vote_message  # noqa: E402
+from senate import sshsig
+from senate.counting import count
+from senate.git import GitRepo, Person
+from senate.initrepo import AgentSpec, init_repo
+from senate.policy import default_email
+from senate.propose import ProposalRequest, open_proposal
+from senate.trailers import format_vote_message
 
 
 def build(folder: Path, n: int) -> tuple[GitRepo, str]:
