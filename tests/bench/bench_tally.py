@@ -119,7 +119,7 @@ def main() -> None:
     print(f"senate count, in process        {in_process:8.3f} s  "
           f"({per_vote * 1e6:.1f} us/vote = {per_vote / floor:.2f}x the floor; target <= 2x)")
     print(f"senate tally --json (CLI)       {cli:8.3f} s")
-    scaled = " (scaled from %d commits)" % checked if checked < commits else ""
+    scaled = f" (scaled from {checked} commits)" if checked < commits else ""
     print(f"git log --format=%G?            {git_full:8.3f} s{scaled}")
     print(f"speed-up of senate tally --json over git: {git_full / cli:.1f}x (target >= 40x)")
 
