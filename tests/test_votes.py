@@ -320,3 +320,41 @@ def test_verdicts_match_git(governed: Governed, pid: str, tmp_path: Path, cli: A
 def test_tally_of_unknown_proposal(governed: Governed, cli: Any) -> None:
     r = cli("--repo", governed.path, "tally", "0042-nope", "--json")
     assert r.code == 2 and "no proposal" in r.json()["error"]["message"]
+
+
+def _set_rules(g: Governed, extra: str) -> None:
+    """Rewrite main's senate.toml (as a merged governance change would) before proposing."""
+    policy = git(g.path, "show", "main:senate.toml").replace(
+        "[compatibility]", f"{extra}\n\n[compatibility]")
+    main = git(g.path, "rev-parse", "main").strip()
+    new_main = make_commit(g, main, "governance: timing rules\n", signer="alice",
+                           changes={"senate.toml": policy.encode()})
+    git(g.path, "update-ref", "refs/heads/main", new_main)
+    git(g.path, "reset", "-q", "--hard", "main")
+
+
+def test_debate_period(governed: Governed, cli: Any) -> None:
+    _set_rules(governed, "debate_period_hours = 24")
+    pid = open_add_field(cli, governed)
+    opened = int(git(governed.path, "log", "-1", "--format=%ct", f"proposal/{pid}"))
+    early = vote(governed, pid, "alice", when=opened + 3600)
+    comment = vote(governed, pid, "bob", None, reason="A question during debate.",
+                   when=opened + 7200)
+    late = vote(governed, pid, "alice", when=opened + 25 * 3600)
+    t = counted(governed, pid)
+    assert reasons(t)[early] == "before_debate"
+    assert comment not in reasons(t) and t["debate"][0]["commit"] == comment
+    assert t["counted"] == [{"agent": "alice", "vote": "approve", "commit": late}]
+
+
+def test_voting_window(governed: Governed, cli: Any) -> None:
+    _set_rules(governed, "voting_window_hours = 48")
+    pid = open_add_field(cli, governed)
+    opened = int(git(governed.path, "log", "-1", "--format=%ct", f"proposal/{pid}"))
+    vote(governed, pid, "alice", when=opened + 3600)
+    late = vote(governed, pid, "bob", when=opened + 49 * 3600)
+    t = counted(governed, pid)
+    assert reasons(t)[late] == "after_window" and t["approve"] == 1
+    closed = count(governed.git, pid, now=opened + 72 * 3600)
+    assert closed.status == "rejected" and closed.tally.window_closed
+    assert count(governed.git, pid, now=opened + 3600 * 2).status == "open"
