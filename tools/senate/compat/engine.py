@@ -25,7 +25,7 @@ from senate.compat.logic import (
 from senate.compat.model import Change, Mode, Policy, Report, breaks_in
 from senate.compat.objects import OBJECT_KEYWORDS, object_changes
 from senate.compat.resolve import FALSE, PASSIVE, REMOTE_KEY, UNKNOWN_KEY, Document, View
-from senate.compat.scalar import SCALAR_KEYWORDS, scalar_changes
+from senate.compat.scalar import SCALAR_KEYWORDS, canonical, scalar_changes
 
 # Keys Senate knows and either compares or deliberately ignores. `$defs` are compared
 # through the references that use them, never as such; `$schema` and `$anchor` do not
@@ -58,8 +58,9 @@ def compare_views(ctx: Ctx, o: View, n: View) -> list[Change]:
         out += family(ctx, o, n)
     out += combinator_changes(ctx, o, n)
     out += _unevaluated_guard(o, n, out)
-    for key in o.keys() ^ n.keys() | {k for k in o.keys() & n.keys() if o[k] != n[k]}:
-        if key not in KNOWN:
+    for key in o.keys() ^ n.keys() | {k for k in o.keys() & n.keys() if k not in KNOWN}:
+        if key not in KNOWN and (key not in o or key not in n
+                                 or canonical(o[key]) != canonical(n[key])):
             out.append(unknown("", f"unknown keyword {key!r} differs; Senate cannot tell "
                                    "what it means"))
     return out
@@ -99,8 +100,6 @@ def _strip(schema: Any) -> Any:
 def compare(old: Mapping[str, Any], new: Mapping[str, Any], policy: Policy = "lenient") -> Report:
     """All semantic changes from `old` to `new` and the verdict in each direction."""
     old, new = _strip(old), _strip(new)
-    if old == new:
-        return Report.of(())
     ctx = Ctx(Document(old), Document(new), policy, compare_views)
     return Report.of(_dedupe(ctx.rel(old, new)))
 

@@ -135,6 +135,8 @@ def _pure(view: View, keyword: str) -> bool:
 def wrap(ctx: Ctx, o: View, n: View) -> list[Change] | None:
     """When one side is only a union and the other has none, compare it as a one-branch
     union, so `{A}` -> `{anyOf: [A, B]}` reads as "branch B added"."""
+    if not o.keys().isdisjoint(COMBINATORS) and not n.keys().isdisjoint(COMBINATORS):
+        return None  # both sides have unions: compared as such, or as a transition
     for keyword in COMBINATORS:
         if keyword in n and keyword not in o and _pure(n, keyword) and n[keyword]:
             return combinator_changes(ctx, ctx.keep({keyword: [o]}), n)

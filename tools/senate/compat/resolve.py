@@ -220,21 +220,33 @@ def _legacy(out: dict[str, Any]) -> None:
                 out[exclusive] = out.pop(inclusive)
 
 
-def _scan(node: Any, clean: set[int]) -> bool:
-    """Record the ids of containers without references below them; True if node has one."""
+def _scan(node: Any, clean: set[int], data: bool = False) -> bool:
+    """Record the ids of containers whose raw equality implies equal meaning.
+
+    Python's `==` fails that in two ways: a reference below may point at different
+    targets on each side, and in data positions (enum, const, ...) `True == 1` and
+    `False == 0` although JSON Schema tells them apart. Returns True if node is unclean.
+    """
     found = False
     if isinstance(node, Mapping):
         found = not REF_KEYS.isdisjoint(node.keys())
-        for value in node.values():
-            if isinstance(value, (Mapping, list)) and _scan(value, clean):
-                found = True
+        items: Any = node.items()
     elif isinstance(node, list):
-        for value in node:
-            if isinstance(value, (Mapping, list)) and _scan(value, clean):
-                found = True
+        items = ((None, value) for value in node)
+    else:
+        return False
+    for key, value in items:
+        inner = data or key in _DATA_KEYS
+        if isinstance(value, (Mapping, list)):
+            found = _scan(value, clean, inner) or found
+        elif inner and isinstance(value, (bool, int, float)) and value in (0, 1):
+            found = True
     if not found:
         clean.add(id(node))
     return found
+
+
+_DATA_KEYS = frozenset({"enum", "const", "default", "examples"})
 
 
 def _index_anchors(node: Any, anchors: dict[str, Any]) -> None:

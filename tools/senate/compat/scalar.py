@@ -206,11 +206,12 @@ def count_changes(o: View, n: View) -> list[Change]:
                    (isinstance(v, float) and v.is_integer()) for v in (old, new)):
             out.append(unknown("", f"{keyword} is not an integer"))
             continue
-        if old is None:
-            out.append(change(f"{base}_added", "", "backward", f"{keyword} {new} added"))
-            continue
-        if new is None:
-            out.append(change(f"{base}_removed", "", "forward", f"{keyword} {old} removed"))
+        if keyword not in o or keyword not in n:
+            # Absent means the default (0, 1 or unbounded); the kind says which side lacks it.
+            looser = new < old if lower else new is None
+            shown = f"{keyword} {new} added" if keyword not in o else f"{keyword} {old} removed"
+            verb = "added" if keyword not in o else "removed"
+            out.append(change(f"{base}_{verb}", "", "forward" if looser else "backward", shown))
             continue
         grew = new > old
         looser = grew != lower
@@ -257,7 +258,7 @@ def _annotation_changes(o: View, n: View) -> list[Change]:
     out: list[Change] = []
     for keyword, kind in ANNOTATIONS.items():
         old, new = o.get(keyword), n.get(keyword)
-        if old == new:
+        if old == new and canonical(old) == canonical(new):
             continue
         if keyword == "examples" and isinstance(old, list) and isinstance(new, list) and (
             {canonical(v) for v in old} == {canonical(v) for v in new}
