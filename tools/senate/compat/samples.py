@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jsonschema import FormatChecker, validators  # type: ignore[import-untyped]
-from jsonschema.exceptions import SchemaError, best_match  # type: ignore[import-untyped]
+from jsonschema import FormatChecker, validators  # type: ignore[import-untyped, unused-ignore]
+from jsonschema.exceptions import SchemaError, best_match  # type: ignore[import-untyped, unused-ignore]
 from referencing.exceptions import Unresolvable
 
 from senate.compat.model import Report
