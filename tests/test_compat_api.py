@@ -99,10 +99,7 @@ def test_change_inside_a_cycle_is_found_and_terminates() -> None:
             "children": {"type": "array", "items": {"$ref": "#/$defs/Node"}}}}},
             "$ref": "#/$defs/Node"}
     report = compare(tree("integer"), tree("number"))
-    # Reported where it happens at the top and once inside the first recursion.
-    assert sorted((c.kind, c.path) for c in report.changes) == [
-        ("type_widened", "/properties/children/items/properties/value"),
-        ("type_widened", "/properties/value")]
+    assert [(c.kind, c.path) for c in report.changes] == [("type_widened", "/properties/value")]
     mutual = {"$defs": {"A": {"properties": {"b": {"$ref": "#/$defs/B"}}},
                         "B": {"properties": {"a": {"$ref": "#/$defs/A"}}}},
               "$ref": "#/$defs/A"}

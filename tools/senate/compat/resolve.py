@@ -54,28 +54,39 @@ class Document:
         self.root = root
         self._views: dict[int, View] = {}
         self._building: set[int] = set()
-        self._clean: set[int] | None = None
+        self._dirty: dict[int, int] = {}
+        self._resolved: dict[str, tuple[Any, str | None]] = {}
         self._anchors: dict[str, Any] | None = None
-        root_id = root.get("$id") if isinstance(root, Mapping) else None
+        root_id = root.get("$id") if isinstance(root, dict) else None
         self._base = root_id.split("#", 1)[0] if isinstance(root_id, str) else ""
         self.keep: list[Any] = []  # constructed nodes whose ids are memo keys
 
     # -- reference scanning ---------------------------------------------------------
 
     def has_ref(self, node: Any) -> bool:
-        """Whether equal raw text may still mean different things (a reference inside).
+        """Whether a raw-equal counterpart may still mean something else (see _scan).
 
-        Nodes this document did not scan (constructed views) count as having one.
+        Scanned lazily, subtree by subtree, and only where raw equality was found, so a
+        comparison never walks the parts of a document that differ anyway. Scanning one
+        side is enough: raw-equal containers have the same keys and shape.
         """
-        if not isinstance(node, (Mapping, list)):
-            return False
-        if self._clean is None:
-            self._clean = set()
-            _scan(self.root, self._clean)
-        return id(node) not in self._clean
+        return self.dirt(node) != 0
+
+    def dirt(self, node: Any) -> int:
+        kind = type(node)
+        if kind is not dict and kind is not list:
+            return 0
+        bits = self._dirty.get(id(node))
+        return _scan(node, self._dirty) if bits is None else bits
 
     def resolve(self, ref: str) -> tuple[Any, str | None]:
         """The raw target of a reference, or (None, reason) when it is not local."""
+        found = self._resolved.get(ref)
+        if found is None:
+            found = self._resolved[ref] = self._resolve(ref)
+        return found
+
+    def _resolve(self, ref: str) -> tuple[Any, str | None]:
         if self._base and ref.startswith(self._base):
             ref = ref[len(self._base):]
         if not ref.startswith("#") and ref != "":
@@ -85,7 +96,7 @@ class Document:
             node: Any = self.root
             for token in fragment.split("/")[1:] if fragment else []:
                 token = token.replace("~1", "/").replace("~0", "~")
-                if isinstance(node, Mapping) and token in node:
+                if isinstance(node, dict) and token in node:
                     node = node[token]
                 elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
                     node = node[int(token)]
@@ -106,27 +117,39 @@ class Document:
     # -- views ----------------------------------------------------------------------
 
     def view(self, node: Any) -> View:
+        cached = self._views.get(id(node))
+        if cached is not None:
+            return cached
         if node is True:
             return TRUE
         if node is False:
             return FALSE
-        if not isinstance(node, Mapping):
+        if not isinstance(node, dict):
             return {UNKNOWN_KEY: f"a schema must be an object or a boolean, not {node!r}"}
         key = id(node)
-        cached = self._views.get(key)
-        if cached is not None:
-            return cached
+        if len(node) == 1 and "$ref" in node:
+            # The common pure pointer: its view is its target's view, shared.
+            target, reason = self.resolve(node["$ref"]) if isinstance(node["$ref"], str) else (
+                None, "a $ref must be a string")
+            if reason is None and key not in self._building:
+                self._building.add(key)
+                try:
+                    result = self.view(target)
+                finally:
+                    self._building.discard(key)
+                self._views[key] = result
+                return result
         if key in self._building:
             return {UNKNOWN_KEY: "a $ref cycle that never reaches a schema"}
         self._building.add(key)
         try:
-            result = self._normalise(node) if node.keys() & _TRANSFORM_KEYS else node
+            result = self._normalise(node) if _needs_normalising(node) else node
         finally:
             self._building.discard(key)
         self._views[key] = result
         return result
 
-    def _normalise(self, node: Mapping[str, Any]) -> View:
+    def _normalise(self, node: dict[str, Any]) -> View:
         out = dict(node)
         _legacy(out)
         if out.get("not") in ({}, True) and not (out.keys() - PASSIVE - {"not"}):
@@ -146,27 +169,29 @@ class Document:
             if isinstance(branches, list) and len(branches) == 1:
                 del out[keyword]
                 pieces.append(branches[0])
+        result: View = out
         for piece in pieces:
-            out = self._inline(out, piece)
-            if out is FALSE:
+            result = self._inline(result, piece)
+            if result is FALSE:
                 return FALSE
-        return out
+        return result
 
-    def _inline(self, out: dict[str, Any], piece: Any) -> dict[str, Any]:
+    def _inline(self, out: View, piece: Any) -> View:
+        """`out` with the view of `piece` conjoined, never mutating either."""
         inner = self.view(piece)
         if inner is FALSE:
-            return FALSE  # type: ignore[return-value]
+            return FALSE
         if not (out.keys() - PASSIVE):
-            return dict(inner)  # the node only pointed elsewhere: it *is* the target
+            # The node only pointed elsewhere: it *is* the target, and sharing the
+            # target's view object lets the pair memo hit for every such pointer.
+            return inner
         merged = _merge(out, inner)
         if merged is not None:
             return merged
-        out.setdefault("allOf", [])
-        out["allOf"] = [*out["allOf"], piece]
-        return out
+        return {**out, "allOf": [*out.get("allOf", []), piece]}
 
 
-def _merge(out: dict[str, Any], inner: View) -> dict[str, Any] | None:
+def _merge(out: View, inner: View) -> dict[str, Any] | None:
     """`out` and `inner` as one keyword map, or None when that would change meaning."""
     if UNKNOWN_KEY in inner or REMOTE_KEY in inner:
         return None
@@ -181,7 +206,7 @@ def _merge(out: dict[str, Any], inner: View) -> dict[str, Any] | None:
             result[key] = value
         elif key == "required" and isinstance(value, list):
             result[key] = list(dict.fromkeys([*result[key], *value]))
-        elif key in _MERGE_MAPS and isinstance(value, Mapping) and not (
+        elif key in _MERGE_MAPS and isinstance(value, dict) and not (
             result[key].keys() & value.keys()
         ):
             result[key] = {**result[key], **value}
@@ -203,7 +228,7 @@ def _legacy(out: dict[str, Any]) -> None:
     else:
         out.pop("additionalItems", None)  # ignored unless items is an array
     deps = out.pop("dependencies", None)
-    if isinstance(deps, Mapping):
+    if isinstance(deps, dict):
         required = dict(out.get("dependentRequired", {}))
         schemas = dict(out.get("dependentSchemas", {}))
         for name, dep in deps.items():
@@ -220,37 +245,64 @@ def _legacy(out: dict[str, Any]) -> None:
                 out[exclusive] = out.pop(inclusive)
 
 
-def _scan(node: Any, clean: set[int], data: bool = False) -> bool:
-    """Record the ids of containers whose raw equality implies equal meaning.
+def _needs_normalising(node: dict[str, Any]) -> bool:
+    for key in node.keys() & _TRANSFORM_KEYS:
+        value = node[key]
+        if key in ("allOf", "anyOf", "oneOf"):
+            if isinstance(value, list) and len(value) == 1:
+                return True
+        elif key == "items":
+            if isinstance(value, list):
+                return True
+        elif key in ("exclusiveMinimum", "exclusiveMaximum"):
+            if isinstance(value, bool):
+                return True
+        elif key == "not":
+            if value == {} or value is True:
+                return True
+        else:
+            return True
+    return False
+
+
+def _scan(node: Any, memo: dict[int, int], data: bool = False) -> int:
+    """Why raw equality of this container may not imply equal meaning, as bits.
 
     Python's `==` fails that in two ways: a reference below may point at different
-    targets on each side, and in data positions (enum, const, ...) `True == 1` and
-    `False == 0` although JSON Schema tells them apart. Returns True if node is unclean.
+    targets on each side (HAS_REF), and in data positions (enum, const, ...) `True == 1`
+    and `False == 0` although JSON Schema tells them apart (HAS_BOOL_NUMBER). Memoises
+    the answer for every container outside data positions.
     """
-    found = False
-    if isinstance(node, Mapping):
-        found = not REF_KEYS.isdisjoint(node.keys())
-        items: Any = node.items()
-    elif isinstance(node, list):
-        items = ((None, value) for value in node)
+    found = 0
+    if type(node) is dict:
+        if not REF_KEYS.isdisjoint(node):
+            found = HAS_REF
+        for key, value in node.items():
+            kind = type(value)
+            if kind is dict or kind is list:
+                found |= _scan(value, memo, data or key in _DATA_KEYS)
+            elif (data or key in _DATA_KEYS) and kind in _NUMERIC and value in (0, 1):
+                found |= HAS_BOOL_NUMBER
     else:
-        return False
-    for key, value in items:
-        inner = data or key in _DATA_KEYS
-        if isinstance(value, (Mapping, list)):
-            found = _scan(value, clean, inner) or found
-        elif inner and isinstance(value, (bool, int, float)) and value in (0, 1):
-            found = True
-    if not found:
-        clean.add(id(node))
+        for value in node:
+            kind = type(value)
+            if kind is dict or kind is list:
+                found |= _scan(value, memo, data)
+            elif data and kind in _NUMERIC and value in (0, 1):
+                found |= HAS_BOOL_NUMBER
+    if not data:
+        memo[id(node)] = found
     return found
 
 
+HAS_REF = 1
+HAS_BOOL_NUMBER = 2
 _DATA_KEYS = frozenset({"enum", "const", "default", "examples"})
+_NUMERIC = (bool, int, float)
 
 
 def _index_anchors(node: Any, anchors: dict[str, Any]) -> None:
-    if isinstance(node, Mapping):
+    if isinstance(node, dict):
         anchor = node.get("$anchor")
         if isinstance(anchor, str):
             anchors.setdefault(anchor, node)

@@ -258,7 +258,9 @@ def _annotation_changes(o: View, n: View) -> list[Change]:
     out: list[Change] = []
     for keyword, kind in ANNOTATIONS.items():
         old, new = o.get(keyword), n.get(keyword)
-        if old == new and canonical(old) == canonical(new):
+        if old is None and new is None:
+            continue
+        if old == new and (type(old) is str or canonical(old) == canonical(new)):
             continue
         if keyword == "examples" and isinstance(old, list) and isinstance(new, list) and (
             {canonical(v) for v in old} == {canonical(v) for v in new}
@@ -271,11 +273,24 @@ def _annotation_changes(o: View, n: View) -> list[Change]:
 
 def scalar_changes(ctx: Ctx, o: View, n: View) -> list[Change]:
     del ctx
-    breaks: list[Change] = []
-    for family in (_type_changes, _value_changes, _range_changes, _multiple_changes,
-                   count_changes, _string_changes, _annotation_changes):
-        breaks.extend(family(o, n))
-    return breaks
+    keys = o.keys() | n.keys()
+    found: list[Change] = []
+    for family, family_keys in _SUBFAMILIES:
+        if not keys.isdisjoint(family_keys):
+            found.extend(family(o, n))
+    return found
+
+
+_SUBFAMILIES = (
+    (_type_changes, frozenset({"type"})),
+    (_value_changes, frozenset({"enum", "const"})),
+    (_range_changes, frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"})),
+    (_multiple_changes, frozenset({"multipleOf"})),
+    (count_changes, frozenset(k for k, *_ in COUNT_BOUNDS)),
+    (_string_changes, frozenset({"pattern", "format", "contentEncoding", "contentMediaType",
+                                 "contentSchema", "uniqueItems"})),
+    (_annotation_changes, frozenset(ANNOTATIONS)),
+)
 
 
 SCALAR_KEYWORDS = frozenset(
