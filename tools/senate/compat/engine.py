@@ -109,7 +109,9 @@ def _unevaluated_guard(o: View, n: View, found: list[Change]) -> list[Change]:
 
 
 def _strip(schema: Any) -> Any:
-    if isinstance(schema, Mapping) and METADATA in schema:
+    """The schema without Senate's registry metadata. Schemas are JSON-like data (dicts,
+    lists, scalars as json.load makes them); a top-level Mapping is accepted too."""
+    if isinstance(schema, Mapping):
         return {k: v for k, v in schema.items() if k != METADATA}
     return schema
 

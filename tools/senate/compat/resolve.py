@@ -39,6 +39,8 @@ _SCOPED = (
 )
 _MERGE_MAPS = frozenset({"properties", "$defs", "definitions", "dependentRequired",
                          "dependentSchemas"})
+ANNOTATION_KEYS = frozenset({"$comment", "title", "description", "default", "examples",
+                             "deprecated", "readOnly", "writeOnly"})
 # Keywords that say nothing about validity: they never block inlining.
 PASSIVE = frozenset(
     {"$schema", "$id", "id", "$anchor", "$dynamicAnchor", "$recursiveAnchor", "$defs",
@@ -182,9 +184,11 @@ class Document:
         if inner is FALSE:
             return FALSE
         if not (out.keys() - PASSIVE):
-            # The node only pointed elsewhere: it *is* the target, and sharing the
-            # target's view object lets the pair memo hit for every such pointer.
-            return inner
+            # The node only pointed elsewhere: it *is* the target. Without annotations of
+            # its own, share the target's view object so the pair memo hits for every
+            # such pointer; with them, keep them (the pointer's annotations win).
+            notes = out.keys() & ANNOTATION_KEYS
+            return {**inner, **{k: out[k] for k in notes}} if notes else inner
         merged = _merge(out, inner)
         if merged is not None:
             return merged
