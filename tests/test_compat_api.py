@@ -235,3 +235,48 @@ def test_kinds_are_stable_codes() -> None:
     for kind, text in KINDS.items():
         assert kind.replace("_", "").isalpha() and kind.islower()
         assert text and "\n" not in text
+
+
+# -- a realistic artifact schema ------------------------------------------------------------
+
+def _experiment(with_p_value: bool) -> dict[str, Any]:
+    measurement: dict[str, Any] = {
+        "type": "object",
+        "properties": {"variable": {"type": "string", "minLength": 1, "maxLength": 300},
+                       "value": {"type": "number"},
+                       "dispersion": {"type": "object", "properties": {
+                           "kind": {"type": "string", "enum": ["sd", "sem", "iqr", "mad"]},
+                           "value": {"type": "number", "minimum": 0}},
+                           "required": ["kind", "value"], "additionalProperties": False}},
+        "required": ["variable"],
+        "additionalProperties": False,
+    }
+    if with_p_value:
+        measurement["properties"]["p_value"] = {"type": "number", "minimum": 0, "maximum": 1}
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": "urn:senate:schema:experiment", "x-senate-version": 1, "type": "object",
+            "properties": {"title": {"type": "string"},
+                           "measurements": {"type": "array", "minItems": 1,
+                                            "items": {"$ref": "#/$defs/measurement"}}},
+            "required": ["title", "measurements"], "additionalProperties": False,
+            "$defs": {"measurement": measurement}}
+
+
+def test_nested_field_added_to_a_closed_definition() -> None:
+    old, new = _experiment(False), {**_experiment(True), "x-senate-version": 2}
+    report = compare(old, new)
+    assert report.to_json()["changes"] == [{
+        "kind": "property_added",
+        "path": "/properties/measurements/items/properties/p_value",
+        "breaks": "forward",
+        "explanation": "property 'p_value' added: the key was not allowed before, so new "
+                       "documents holding it are new"}]
+    assert report.backward_compatible is True and report.forward_compatible is False
+    assert check_change_type("modify_field", "measurements", None, report, True) == []
+    samples = {"old.json": {"title": "t", "measurements": [{"variable": "rt"}]},
+               "new.json": {"title": "t", "measurements": [{"variable": "rt", "p_value": 0.01}]}}
+    assert check_samples(old, new, report, samples) == []
+    # Removing it again is the mirror image: old documents with p_value become invalid.
+    back = compare(new, old)
+    assert [(c.kind, c.breaks) for c in back.changes] == [("property_removed", "backward")]
+    assert check_samples(new, old, back, samples) == []

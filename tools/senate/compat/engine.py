@@ -27,7 +27,6 @@ from senate.compat.model import Change, Mode, Policy, Report, breaks_in
 from senate.compat.objects import OBJECT_KEYWORDS, object_changes
 from senate.compat.resolve import (
     FALSE,
-    HAS_BOOL_NUMBER,
     PASSIVE,
     REMOTE_KEY,
     UNKNOWN_KEY,
@@ -35,6 +34,7 @@ from senate.compat.resolve import (
     View,
 )
 from senate.compat.scalar import SCALAR_KEYWORDS, canonical, scalar_changes
+from senate.compat.scan import HAS_BOOL_NUMBER
 
 # Keys Senate knows and either compares or deliberately ignores. `$defs` are compared
 # through the references that use them, never as such; `$schema` and `$anchor` do not

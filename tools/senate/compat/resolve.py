@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 
+from senate.compat.scan import index_anchors, scan
+
 View = Mapping[str, Any]
 
 TRUE: View = {}
@@ -23,7 +25,6 @@ UNKNOWN_KEY = "$senate-unknown"
 # A reference to another document: equal on both sides means unchanged, else unknown.
 REMOTE_KEY = "$senate-remote"
 
-REF_KEYS = frozenset({"$ref", "$dynamicRef", "$recursiveRef"})
 _TRANSFORM_KEYS = frozenset(
     {"$ref", "allOf", "anyOf", "oneOf", "items", "additionalItems", "dependencies",
      "exclusiveMinimum", "exclusiveMaximum", "not"}
@@ -66,7 +67,7 @@ class Document:
     # -- reference scanning ---------------------------------------------------------
 
     def has_ref(self, node: Any) -> bool:
-        """Whether a raw-equal counterpart may still mean something else (see _scan).
+        """Whether a raw-equal counterpart may still mean something else (see scan.scan).
 
         Scanned lazily, subtree by subtree, and only where raw equality was found, so a
         comparison never walks the parts of a document that differ anyway. Scanning one
@@ -79,7 +80,7 @@ class Document:
         if kind is not dict and kind is not list:
             return 0
         bits = self._dirty.get(id(node))
-        return _scan(node, self._dirty) if bits is None else bits
+        return scan(node, self._dirty) if bits is None else bits
 
     def resolve(self, ref: str) -> tuple[Any, str | None]:
         """The raw target of a reference, or (None, reason) when it is not local."""
@@ -113,7 +114,7 @@ class Document:
     def _anchor_index(self) -> dict[str, Any]:
         if self._anchors is None:
             self._anchors = {}
-            _index_anchors(self.root, self._anchors)
+            index_anchors(self.root, self._anchors)
         return self._anchors
 
     # -- views ----------------------------------------------------------------------
@@ -267,54 +268,3 @@ def _needs_normalising(node: dict[str, Any]) -> bool:
         else:
             return True
     return False
-
-
-def _scan(node: Any, memo: dict[int, int], data: bool = False) -> int:
-    """Why raw equality of this container may not imply equal meaning, as bits.
-
-    Python's `==` fails that in two ways: a reference below may point at different
-    targets on each side (HAS_REF), and in data positions (enum, const, ...) `True == 1`
-    and `False == 0` although JSON Schema tells them apart (HAS_BOOL_NUMBER). Memoises
-    the answer for every container outside data positions.
-    """
-    found = 0
-    if type(node) is dict:
-        if not REF_KEYS.isdisjoint(node):
-            found = HAS_REF
-        for key, value in node.items():
-            kind = type(value)
-            if kind is dict or kind is list:
-                found |= _scan(value, memo, data or key in _DATA_KEYS)
-            elif (data or key in _DATA_KEYS) and kind in _NUMERIC and value in (0, 1):
-                found |= HAS_BOOL_NUMBER
-    else:
-        for value in node:
-            kind = type(value)
-            if kind is dict or kind is list:
-                found |= _scan(value, memo, data)
-            elif data and kind in _NUMERIC and value in (0, 1):
-                found |= HAS_BOOL_NUMBER
-    if not data:
-        memo[id(node)] = found
-    return found
-
-
-HAS_REF = 1
-HAS_BOOL_NUMBER = 2
-_DATA_KEYS = frozenset({"enum", "const", "default", "examples"})
-_NUMERIC = (bool, int, float)
-
-
-def _index_anchors(node: Any, anchors: dict[str, Any]) -> None:
-    if isinstance(node, dict):
-        anchor = node.get("$anchor")
-        if isinstance(anchor, str):
-            anchors.setdefault(anchor, node)
-        legacy = node.get("$id", node.get("id"))
-        if isinstance(legacy, str) and legacy.startswith("#"):
-            anchors.setdefault(legacy[1:], node)
-        for value in node.values():
-            _index_anchors(value, anchors)
-    elif isinstance(node, list):
-        for value in node:
-            _index_anchors(value, anchors)
