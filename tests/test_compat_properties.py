@@ -31,7 +31,8 @@ documents = st.recursive(
     max_leaves=6,
 )
 small = st.integers(min_value=0, max_value=3)
-SUBSCHEMA_KEYS = {"additionalProperties", "items", "contains", "not", "propertyNames"}
+SUBSCHEMA_KEYS = {"additionalProperties", "items", "contains", "not", "propertyNames", "if",
+                  "then", "else"}
 
 
 def _leaf_keywords() -> st.SearchStrategy[dict[str, Any]]:
@@ -65,6 +66,8 @@ def _schemas(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
         "allOf": st.lists(inner, min_size=1, max_size=2),
         "not": inner,
         "propertyNames": inner,
+        "if": inner, "then": inner, "else": inner,
+        "dependentSchemas": st.dictionaries(st.sampled_from(KEYS), inner, max_size=1),
     })
     return st.builds(lambda a, b: {**a, **b}, _leaf_keywords(), nested)
 

@@ -185,7 +185,13 @@ def _added_whole(ctx: Ctx, keyword: str, o: View, branches: list[Any]) -> Change
 
 
 def _removed_whole(ctx: Ctx, keyword: str, n: View, branches: list[Any]) -> Change:
-    ok = any(ctx.swapped().subsumes(n, branch) for branch in branches)
+    """A union removed: harmless forward iff the new node implies a branch (and, for
+    oneOf, excludes the others)."""
+    ok = False
+    for j, branch in enumerate(branches):
+        if ctx.swapped().subsumes(n, branch) and (keyword == "anyOf" or all(
+                disjoint(ctx.old, branch, other) for k, other in enumerate(branches) if k != j)):
+            ok = True
     return change(f"{_LABEL[keyword]}_removed", "/" + keyword, "none" if ok else "forward",
                   f"{keyword} with {len(branches)} branches removed")
 
