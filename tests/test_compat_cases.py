@@ -330,8 +330,11 @@ CASES: list[Case] = [
      [("any_of_added", "/anyOf", "none")], (True, True), "lenient"),
     ("anyOf added", STR, {"type": "string", "anyOf": [{"maxLength": 3}, {"pattern": "^a"}]},
      [("any_of_added", "/anyOf", "backward")], (False, True), "lenient"),
-    ("oneOf that accepted nothing removed", {"oneOf": [True, {}]}, {},
-     [("one_of_removed", "/oneOf", "forward")], (True, False), "lenient"),
+    ("oneOf that accepted nothing removed", {"type": "object", "oneOf": [True, {}]},
+     {"type": "object"}, [("one_of_removed", "/oneOf", "forward")], (True, False), "lenient"),
+    # Conservative: old accepted nothing, so backward holds vacuously; Senate does not see it.
+    ("pure oneOf that accepted nothing unwrapped", {"oneOf": [True, {}]}, {},
+     [("one_of_branch_removed", "/oneOf/1", "both")], (False, False), "lenient"),
     ("oneOf removed where the rest implies a branch", {"type": "string", "oneOf": [STR, INT]},
      STR, [("one_of_removed", "/oneOf", "none")], (True, True), "lenient"),
     ("not added", {}, {"not": STR}, [("not_added", "/not", "backward")], (False, True),
