@@ -112,6 +112,17 @@ def test_self_referencing_ref_is_unknown() -> None:
     assert report.backward_compatible is None
 
 
+def test_malformed_or_too_deep_schemas_fail_closed() -> None:
+    malformed = compare({"minContains": None}, {"type": 5})
+    assert malformed.backward_compatible is None
+    assert malformed.changes[0].explanation.startswith("cannot compare: a schema is malformed")
+    deep: dict[str, Any] = {"type": "string"}
+    for _ in range(5000):
+        deep = {"items": deep}
+    report = compare(deep, {"items": {}})
+    assert report.backward_compatible is None and report.changes[0].kind == "unknown"
+
+
 # -- text form ------------------------------------------------------------------------------
 
 def test_text_groups_by_path_with_breaking_first() -> None:

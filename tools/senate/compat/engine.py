@@ -119,13 +119,20 @@ def _strip(schema: Any) -> Any:
 def compare(old: Mapping[str, Any], new: Mapping[str, Any], policy: Policy = "lenient") -> Report:
     """All semantic changes from `old` to `new` and the verdict in each direction."""
     old, new = _strip(old), _strip(new)
-    before = Document(old)
-    # Raw-equal documents resolve every reference to raw-equal targets: no change,
-    # unless a data position holds a boolean that `==` confuses with 0 or 1.
-    if old == new and not before.dirt(old) & HAS_BOOL_NUMBER:
-        return Report.of(())
-    ctx = Ctx(before, Document(new), policy, compare_views)
-    return Report.of(_dedupe(ctx.rel(old, new)))
+    try:
+        before = Document(old)
+        # Raw-equal documents resolve every reference to raw-equal targets: no change,
+        # unless a data position holds a boolean that `==` confuses with 0 or 1.
+        if old == new and not before.dirt(old) & HAS_BOOL_NUMBER:
+            return Report.of(())
+        ctx = Ctx(before, Document(new), policy, compare_views)
+        return Report.of(_dedupe(ctx.rel(old, new)))
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, RecursionError) as error:
+        # Malformed input (a keyword with a value of the wrong JSON type) or nesting deeper
+        # than Python's stack: proposals validate schemas first, so this is rare; fail closed.
+        reason = f"{type(error).__name__}: {error}"[:200]
+        return Report.of((unknown("", "cannot compare: a schema is malformed or nested too "
+                                      f"deeply ({reason})"),))
 
 
 def _dedupe(changes: tuple[Change, ...]) -> tuple[Change, ...]:
