@@ -51,7 +51,11 @@ def disjoint(doc: Document, a: Any, b: Any, depth: int = 0) -> bool:
             _admits(other, v) for v in vals.values()
         ):
             return True
-    if depth > 3:
+    # required/properties only constrain objects: a string satisfies both branches of a
+    # discriminated union unless one of them also insists on being an object.
+    objects_only = frozenset({"object"})
+    if depth > 3 or not ((ta is not None and ta <= objects_only)
+                         or (tb is not None and tb <= objects_only)):
         return False
     props_a, props_b = va.get("properties", {}), vb.get("properties", {})
     shared = set(va.get("required", [])) & set(vb.get("required", []))
