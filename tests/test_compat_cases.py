@@ -375,6 +375,8 @@ CASES: list[Case] = [
      [("conditional_added", "/if", "backward")], (False, True), "lenient"),
     ("conditional removed", {"if": {"minimum": 0}, "else": {"multipleOf": 2}}, {},
      [("conditional_removed", "/if", "forward")], (True, False), "lenient"),
+    ("if without then or else is inert", {"if": {"minimum": 0}}, {"if": {"minimum": 5}}, [],
+     (True, True), "lenient"),
     ("then without if is inert", {"then": STR}, {"then": INT}, [], (True, True), "lenient"),
     # -- annotations -----------------------------------------------------------------------
     ("title changed", {"title": "a"}, {"title": "b"}, [("title_changed", "", "none")],

@@ -238,8 +238,8 @@ def not_changes(ctx: Ctx, o: View, n: View) -> list[Change]:
 
 
 def conditional_changes(ctx: Ctx, o: View, n: View) -> list[Change]:
-    if "if" not in o and "if" not in n:
-        return []
+    if ("if" not in o and "if" not in n) or not (o.keys() | n.keys()) & {"then", "else"}:
+        return []  # without if, then/else are inert, and so is an if without either
     if "if" in o and "if" in n:
         cond = ctx.rel(o["if"], n["if"])
         if any(c.breaks != "none" or c.kind == "unknown" for c in cond):
