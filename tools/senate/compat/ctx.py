@@ -36,9 +36,13 @@ class Ctx:
 
     def rel(self, old: Any, new: Any) -> tuple[Change, ...]:
         """Changes from raw subschema `old` to raw subschema `new`, paths relative."""
+        if old is new and type(old) is bool:
+            return ()
         if old == new and not self.old.has_ref(old) and not self.new.has_ref(new):
             return ()
-        key = (id(old), id(new))
+        o, n = self.old.view(old), self.new.view(new)
+        # Keyed by the views: every pointer to one definition shares its target's view.
+        key = (id(o), id(n))
         done = self._memo.get(key)
         if done is not None:
             return done
@@ -46,7 +50,7 @@ class Ctx:
             return ()  # a cycle: assume equal here, the rest of the pair decides
         self._active.add(key)
         try:
-            result = tuple(self._compare(self, self.old.view(old), self.new.view(new)))
+            result = tuple(self._compare(self, o, n))
         finally:
             self._active.discard(key)
         self._memo[key] = result
@@ -125,4 +129,4 @@ def short(value: object, limit: int = 60) -> str:
 
 def mapping(view: View, key: str) -> Mapping[str, Any]:
     value = view.get(key)
-    return value if isinstance(value, Mapping) else {}
+    return value if isinstance(value, dict) else {}

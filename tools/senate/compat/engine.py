@@ -16,6 +16,7 @@ from typing import Any
 from senate.compat.arrays import ARRAY_KEYWORDS, array_changes
 from senate.compat.ctx import Ctx, change, unknown
 from senate.compat.logic import (
+    COMBINATORS,
     LOGIC_KEYWORDS,
     combinator_changes,
     conditional_changes,
@@ -24,8 +25,16 @@ from senate.compat.logic import (
 )
 from senate.compat.model import Change, Mode, Policy, Report, breaks_in
 from senate.compat.objects import OBJECT_KEYWORDS, object_changes
-from senate.compat.resolve import FALSE, PASSIVE, REMOTE_KEY, UNKNOWN_KEY, Document, View
-from senate.compat.scalar import SCALAR_KEYWORDS, scalar_changes
+from senate.compat.resolve import (
+    FALSE,
+    PASSIVE,
+    REMOTE_KEY,
+    UNKNOWN_KEY,
+    Document,
+    View,
+)
+from senate.compat.scalar import SCALAR_KEYWORDS, canonical, scalar_changes
+from senate.compat.scan import HAS_BOOL_NUMBER
 
 # Keys Senate knows and either compares or deliberately ignores. `$defs` are compared
 # through the references that use them, never as such; `$schema` and `$anchor` do not
@@ -36,8 +45,15 @@ _UNDECIDABLE = ("$dynamicRef", "$recursiveRef")
 _APPLICATORS = frozenset({"allOf", "anyOf", "oneOf", "if", "dependentSchemas", "not"})
 METADATA = "x-senate-version"  # the registry's version number, not part of the schema
 
-_FAMILIES = (scalar_changes, object_changes, array_changes, not_changes,
-             conditional_changes)
+# Each family with the keywords that can make it report anything.
+_FAMILIES = (
+    (scalar_changes, SCALAR_KEYWORDS),
+    (object_changes, OBJECT_KEYWORDS),
+    (array_changes, ARRAY_KEYWORDS),
+    (not_changes, frozenset({"not"})),
+    (conditional_changes, frozenset({"if"})),
+    (combinator_changes, frozenset(COMBINATORS)),
+)
 
 
 def compare_views(ctx: Ctx, o: View, n: View) -> list[Change]:
@@ -54,12 +70,14 @@ def compare_views(ctx: Ctx, o: View, n: View) -> list[Change]:
     wrapped = wrap(ctx, o, n)
     if wrapped is not None:
         return out + wrapped
-    for family in _FAMILIES:
-        out += family(ctx, o, n)
-    out += combinator_changes(ctx, o, n)
+    keys = o.keys() | n.keys()
+    for family, family_keys in _FAMILIES:
+        if not keys.isdisjoint(family_keys):
+            out += family(ctx, o, n)
     out += _unevaluated_guard(o, n, out)
-    for key in o.keys() ^ n.keys() | {k for k in o.keys() & n.keys() if o[k] != n[k]}:
-        if key not in KNOWN:
+    for key in o.keys() ^ n.keys() | {k for k in o.keys() & n.keys() if k not in KNOWN}:
+        if key not in KNOWN and (key not in o or key not in n
+                                 or canonical(o[key]) != canonical(n[key])):
             out.append(unknown("", f"unknown keyword {key!r} differs; Senate cannot tell "
                                    "what it means"))
     return out
@@ -91,7 +109,9 @@ def _unevaluated_guard(o: View, n: View, found: list[Change]) -> list[Change]:
 
 
 def _strip(schema: Any) -> Any:
-    if isinstance(schema, Mapping) and METADATA in schema:
+    """The schema without Senate's registry metadata. Schemas are JSON-like data (dicts,
+    lists, scalars as json.load makes them); a top-level Mapping is accepted too."""
+    if isinstance(schema, Mapping):
         return {k: v for k, v in schema.items() if k != METADATA}
     return schema
 
@@ -99,10 +119,20 @@ def _strip(schema: Any) -> Any:
 def compare(old: Mapping[str, Any], new: Mapping[str, Any], policy: Policy = "lenient") -> Report:
     """All semantic changes from `old` to `new` and the verdict in each direction."""
     old, new = _strip(old), _strip(new)
-    if old == new:
-        return Report.of(())
-    ctx = Ctx(Document(old), Document(new), policy, compare_views)
-    return Report.of(_dedupe(ctx.rel(old, new)))
+    try:
+        before = Document(old)
+        # Raw-equal documents resolve every reference to raw-equal targets: no change,
+        # unless a data position holds a boolean that `==` confuses with 0 or 1.
+        if old == new and not before.dirt(old) & HAS_BOOL_NUMBER:
+            return Report.of(())
+        ctx = Ctx(before, Document(new), policy, compare_views)
+        return Report.of(_dedupe(ctx.rel(old, new)))
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, RecursionError) as error:
+        # Malformed input (a keyword with a value of the wrong JSON type) or nesting deeper
+        # than Python's stack: proposals validate schemas first, so this is rare; fail closed.
+        reason = f"{type(error).__name__}: {error}"[:200]
+        return Report.of((unknown("", "cannot compare: a schema is malformed or nested too "
+                                      f"deeply ({reason})"),))
 
 
 def _dedupe(changes: tuple[Change, ...]) -> tuple[Change, ...]:

@@ -51,7 +51,11 @@ def disjoint(doc: Document, a: Any, b: Any, depth: int = 0) -> bool:
             _admits(other, v) for v in vals.values()
         ):
             return True
-    if depth > 3:
+    # required/properties only constrain objects: a string satisfies both branches of a
+    # discriminated union unless one of them also insists on being an object.
+    objects_only = frozenset({"object"})
+    if depth > 3 or not ((ta is not None and ta <= objects_only)
+                         or (tb is not None and tb <= objects_only)):
         return False
     props_a, props_b = va.get("properties", {}), vb.get("properties", {})
     shared = set(va.get("required", [])) & set(vb.get("required", []))
@@ -135,6 +139,8 @@ def _pure(view: View, keyword: str) -> bool:
 def wrap(ctx: Ctx, o: View, n: View) -> list[Change] | None:
     """When one side is only a union and the other has none, compare it as a one-branch
     union, so `{A}` -> `{anyOf: [A, B]}` reads as "branch B added"."""
+    if not o.keys().isdisjoint(COMBINATORS) and not n.keys().isdisjoint(COMBINATORS):
+        return None  # both sides have unions: compared as such, or as a transition
     for keyword in COMBINATORS:
         if keyword in n and keyword not in o and _pure(n, keyword) and n[keyword]:
             return combinator_changes(ctx, ctx.keep({keyword: [o]}), n)
@@ -183,7 +189,13 @@ def _added_whole(ctx: Ctx, keyword: str, o: View, branches: list[Any]) -> Change
 
 
 def _removed_whole(ctx: Ctx, keyword: str, n: View, branches: list[Any]) -> Change:
-    ok = any(ctx.swapped().subsumes(n, branch) for branch in branches)
+    """A union removed: harmless forward iff the new node implies a branch (and, for
+    oneOf, excludes the others)."""
+    ok = False
+    for j, branch in enumerate(branches):
+        if ctx.swapped().subsumes(n, branch) and (keyword == "anyOf" or all(
+                disjoint(ctx.old, branch, other) for k, other in enumerate(branches) if k != j)):
+            ok = True
     return change(f"{_LABEL[keyword]}_removed", "/" + keyword, "none" if ok else "forward",
                   f"{keyword} with {len(branches)} branches removed")
 
@@ -226,8 +238,8 @@ def not_changes(ctx: Ctx, o: View, n: View) -> list[Change]:
 
 
 def conditional_changes(ctx: Ctx, o: View, n: View) -> list[Change]:
-    if "if" not in o and "if" not in n:
-        return []
+    if ("if" not in o and "if" not in n) or not (o.keys() | n.keys()) & {"then", "else"}:
+        return []  # without if, then/else are inert, and so is an if without either
     if "if" in o and "if" in n:
         cond = ctx.rel(o["if"], n["if"])
         if any(c.breaks != "none" or c.kind == "unknown" for c in cond):

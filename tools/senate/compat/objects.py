@@ -22,7 +22,7 @@ from senate.compat.ctx import (
     unknowns,
 )
 from senate.compat.model import Breaks, Change, union
-from senate.compat.resolve import TRUE, View
+from senate.compat.resolve import FALSE, TRUE, View
 
 
 def _fallback(view: View) -> Any:
@@ -65,6 +65,8 @@ def _property_changes(ctx: Ctx, o: View, n: View) -> list[Change]:
                    "already use this key")
         elif _is_open(ctx, before, opened):
             why = "the object was open: old documents may already hold this key with another value"
+        elif ctx.old.view(before) is FALSE:
+            why = "the key was not allowed before, so new documents holding it are new"
         else:
             why = first_reason(sub)
         out.append(change("property_added", path, breaks, f"property {name!r} added: {why}"))
@@ -102,6 +104,10 @@ def _pattern_changes(ctx: Ctx, o: View, n: View) -> list[Change]:
         if old_pats and ctx.new.view(schema) is not TRUE:
             # Keys matching an old pattern too now also face this one.
             breaks = union(breaks, "backward")
+        # Declared properties whose names match now face this pattern as well.
+        for name, declared in mapping(o, "properties").items():
+            if matches(pattern, name) and not ctx.subsumes(declared, schema):
+                breaks = union(breaks, "backward")
         out.append(change("pattern_property_added", path, breaks,
                           f"keys matching {pattern!r} now constrained: {first_reason(sub)}"))
         out += unknowns(sub, path)

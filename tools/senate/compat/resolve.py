@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 
+from senate.compat.scan import index_anchors, scan
+
 View = Mapping[str, Any]
 
 TRUE: View = {}
@@ -23,7 +25,6 @@ UNKNOWN_KEY = "$senate-unknown"
 # A reference to another document: equal on both sides means unchanged, else unknown.
 REMOTE_KEY = "$senate-remote"
 
-REF_KEYS = frozenset({"$ref", "$dynamicRef", "$recursiveRef"})
 _TRANSFORM_KEYS = frozenset(
     {"$ref", "allOf", "anyOf", "oneOf", "items", "additionalItems", "dependencies",
      "exclusiveMinimum", "exclusiveMaximum", "not"}
@@ -39,6 +40,8 @@ _SCOPED = (
 )
 _MERGE_MAPS = frozenset({"properties", "$defs", "definitions", "dependentRequired",
                          "dependentSchemas"})
+ANNOTATION_KEYS = frozenset({"$comment", "title", "description", "default", "examples",
+                             "deprecated", "readOnly", "writeOnly"})
 # Keywords that say nothing about validity: they never block inlining.
 PASSIVE = frozenset(
     {"$schema", "$id", "id", "$anchor", "$dynamicAnchor", "$recursiveAnchor", "$defs",
@@ -54,28 +57,39 @@ class Document:
         self.root = root
         self._views: dict[int, View] = {}
         self._building: set[int] = set()
-        self._clean: set[int] | None = None
+        self._dirty: dict[int, int] = {}
+        self._resolved: dict[str, tuple[Any, str | None]] = {}
         self._anchors: dict[str, Any] | None = None
-        root_id = root.get("$id") if isinstance(root, Mapping) else None
+        root_id = root.get("$id") if isinstance(root, dict) else None
         self._base = root_id.split("#", 1)[0] if isinstance(root_id, str) else ""
         self.keep: list[Any] = []  # constructed nodes whose ids are memo keys
 
     # -- reference scanning ---------------------------------------------------------
 
     def has_ref(self, node: Any) -> bool:
-        """Whether equal raw text may still mean different things (a reference inside).
+        """Whether a raw-equal counterpart may still mean something else (see scan.scan).
 
-        Nodes this document did not scan (constructed views) count as having one.
+        Scanned lazily, subtree by subtree, and only where raw equality was found, so a
+        comparison never walks the parts of a document that differ anyway. Scanning one
+        side is enough: raw-equal containers have the same keys and shape.
         """
-        if not isinstance(node, (Mapping, list)):
-            return False
-        if self._clean is None:
-            self._clean = set()
-            _scan(self.root, self._clean)
-        return id(node) not in self._clean
+        return self.dirt(node) != 0
+
+    def dirt(self, node: Any) -> int:
+        kind = type(node)
+        if kind is not dict and kind is not list:
+            return 0
+        bits = self._dirty.get(id(node))
+        return scan(node, self._dirty) if bits is None else bits
 
     def resolve(self, ref: str) -> tuple[Any, str | None]:
         """The raw target of a reference, or (None, reason) when it is not local."""
+        found = self._resolved.get(ref)
+        if found is None:
+            found = self._resolved[ref] = self._resolve(ref)
+        return found
+
+    def _resolve(self, ref: str) -> tuple[Any, str | None]:
         if self._base and ref.startswith(self._base):
             ref = ref[len(self._base):]
         if not ref.startswith("#") and ref != "":
@@ -85,7 +99,7 @@ class Document:
             node: Any = self.root
             for token in fragment.split("/")[1:] if fragment else []:
                 token = token.replace("~1", "/").replace("~0", "~")
-                if isinstance(node, Mapping) and token in node:
+                if isinstance(node, dict) and token in node:
                     node = node[token]
                 elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
                     node = node[int(token)]
@@ -100,33 +114,45 @@ class Document:
     def _anchor_index(self) -> dict[str, Any]:
         if self._anchors is None:
             self._anchors = {}
-            _index_anchors(self.root, self._anchors)
+            index_anchors(self.root, self._anchors)
         return self._anchors
 
     # -- views ----------------------------------------------------------------------
 
     def view(self, node: Any) -> View:
+        cached = self._views.get(id(node))
+        if cached is not None:
+            return cached
         if node is True:
             return TRUE
         if node is False:
             return FALSE
-        if not isinstance(node, Mapping):
+        if not isinstance(node, dict):
             return {UNKNOWN_KEY: f"a schema must be an object or a boolean, not {node!r}"}
         key = id(node)
-        cached = self._views.get(key)
-        if cached is not None:
-            return cached
+        if len(node) == 1 and "$ref" in node:
+            # The common pure pointer: its view is its target's view, shared.
+            target, reason = self.resolve(node["$ref"]) if isinstance(node["$ref"], str) else (
+                None, "a $ref must be a string")
+            if reason is None and key not in self._building:
+                self._building.add(key)
+                try:
+                    result = self.view(target)
+                finally:
+                    self._building.discard(key)
+                self._views[key] = result
+                return result
         if key in self._building:
             return {UNKNOWN_KEY: "a $ref cycle that never reaches a schema"}
         self._building.add(key)
         try:
-            result = self._normalise(node) if node.keys() & _TRANSFORM_KEYS else node
+            result = self._normalise(node) if _needs_normalising(node) else node
         finally:
             self._building.discard(key)
         self._views[key] = result
         return result
 
-    def _normalise(self, node: Mapping[str, Any]) -> View:
+    def _normalise(self, node: dict[str, Any]) -> View:
         out = dict(node)
         _legacy(out)
         if out.get("not") in ({}, True) and not (out.keys() - PASSIVE - {"not"}):
@@ -146,27 +172,31 @@ class Document:
             if isinstance(branches, list) and len(branches) == 1:
                 del out[keyword]
                 pieces.append(branches[0])
+        result: View = out
         for piece in pieces:
-            out = self._inline(out, piece)
-            if out is FALSE:
+            result = self._inline(result, piece)
+            if result is FALSE:
                 return FALSE
-        return out
+        return result
 
-    def _inline(self, out: dict[str, Any], piece: Any) -> dict[str, Any]:
+    def _inline(self, out: View, piece: Any) -> View:
+        """`out` with the view of `piece` conjoined, never mutating either."""
         inner = self.view(piece)
         if inner is FALSE:
-            return FALSE  # type: ignore[return-value]
+            return FALSE
         if not (out.keys() - PASSIVE):
-            return dict(inner)  # the node only pointed elsewhere: it *is* the target
+            # The node only pointed elsewhere: it *is* the target. Without annotations of
+            # its own, share the target's view object so the pair memo hits for every
+            # such pointer; with them, keep them (the pointer's annotations win).
+            notes = out.keys() & ANNOTATION_KEYS
+            return {**inner, **{k: out[k] for k in notes}} if notes else inner
         merged = _merge(out, inner)
         if merged is not None:
             return merged
-        out.setdefault("allOf", [])
-        out["allOf"] = [*out["allOf"], piece]
-        return out
+        return {**out, "allOf": [*out.get("allOf", []), piece]}
 
 
-def _merge(out: dict[str, Any], inner: View) -> dict[str, Any] | None:
+def _merge(out: View, inner: View) -> dict[str, Any] | None:
     """`out` and `inner` as one keyword map, or None when that would change meaning."""
     if UNKNOWN_KEY in inner or REMOTE_KEY in inner:
         return None
@@ -181,7 +211,7 @@ def _merge(out: dict[str, Any], inner: View) -> dict[str, Any] | None:
             result[key] = value
         elif key == "required" and isinstance(value, list):
             result[key] = list(dict.fromkeys([*result[key], *value]))
-        elif key in _MERGE_MAPS and isinstance(value, Mapping) and not (
+        elif key in _MERGE_MAPS and isinstance(value, dict) and not (
             result[key].keys() & value.keys()
         ):
             result[key] = {**result[key], **value}
@@ -203,7 +233,7 @@ def _legacy(out: dict[str, Any]) -> None:
     else:
         out.pop("additionalItems", None)  # ignored unless items is an array
     deps = out.pop("dependencies", None)
-    if isinstance(deps, Mapping):
+    if isinstance(deps, dict):
         required = dict(out.get("dependentRequired", {}))
         schemas = dict(out.get("dependentSchemas", {}))
         for name, dep in deps.items():
@@ -220,33 +250,21 @@ def _legacy(out: dict[str, Any]) -> None:
                 out[exclusive] = out.pop(inclusive)
 
 
-def _scan(node: Any, clean: set[int]) -> bool:
-    """Record the ids of containers without references below them; True if node has one."""
-    found = False
-    if isinstance(node, Mapping):
-        found = not REF_KEYS.isdisjoint(node.keys())
-        for value in node.values():
-            if isinstance(value, (Mapping, list)) and _scan(value, clean):
-                found = True
-    elif isinstance(node, list):
-        for value in node:
-            if isinstance(value, (Mapping, list)) and _scan(value, clean):
-                found = True
-    if not found:
-        clean.add(id(node))
-    return found
-
-
-def _index_anchors(node: Any, anchors: dict[str, Any]) -> None:
-    if isinstance(node, Mapping):
-        anchor = node.get("$anchor")
-        if isinstance(anchor, str):
-            anchors.setdefault(anchor, node)
-        legacy = node.get("$id", node.get("id"))
-        if isinstance(legacy, str) and legacy.startswith("#"):
-            anchors.setdefault(legacy[1:], node)
-        for value in node.values():
-            _index_anchors(value, anchors)
-    elif isinstance(node, list):
-        for value in node:
-            _index_anchors(value, anchors)
+def _needs_normalising(node: dict[str, Any]) -> bool:
+    for key in node.keys() & _TRANSFORM_KEYS:
+        value = node[key]
+        if key in ("allOf", "anyOf", "oneOf"):
+            if isinstance(value, list) and len(value) == 1:
+                return True
+        elif key == "items":
+            if isinstance(value, list):
+                return True
+        elif key in ("exclusiveMinimum", "exclusiveMaximum"):
+            if isinstance(value, bool):
+                return True
+        elif key == "not":
+            if value == {} or value is True:
+                return True
+        else:
+            return True
+    return False

@@ -206,11 +206,12 @@ def count_changes(o: View, n: View) -> list[Change]:
                    (isinstance(v, float) and v.is_integer()) for v in (old, new)):
             out.append(unknown("", f"{keyword} is not an integer"))
             continue
-        if old is None:
-            out.append(change(f"{base}_added", "", "backward", f"{keyword} {new} added"))
-            continue
-        if new is None:
-            out.append(change(f"{base}_removed", "", "forward", f"{keyword} {old} removed"))
+        if keyword not in o or keyword not in n:
+            # Absent means the default (0, 1 or unbounded); the kind says which side lacks it.
+            looser = new < old if lower else new is None
+            shown = f"{keyword} {new} added" if keyword not in o else f"{keyword} {old} removed"
+            verb = "added" if keyword not in o else "removed"
+            out.append(change(f"{base}_{verb}", "", "forward" if looser else "backward", shown))
             continue
         grew = new > old
         looser = grew != lower
@@ -257,7 +258,9 @@ def _annotation_changes(o: View, n: View) -> list[Change]:
     out: list[Change] = []
     for keyword, kind in ANNOTATIONS.items():
         old, new = o.get(keyword), n.get(keyword)
-        if old == new:
+        if old is None and new is None:
+            continue
+        if old == new and (type(old) is str or canonical(old) == canonical(new)):
             continue
         if keyword == "examples" and isinstance(old, list) and isinstance(new, list) and (
             {canonical(v) for v in old} == {canonical(v) for v in new}
@@ -270,11 +273,24 @@ def _annotation_changes(o: View, n: View) -> list[Change]:
 
 def scalar_changes(ctx: Ctx, o: View, n: View) -> list[Change]:
     del ctx
-    breaks: list[Change] = []
-    for family in (_type_changes, _value_changes, _range_changes, _multiple_changes,
-                   count_changes, _string_changes, _annotation_changes):
-        breaks.extend(family(o, n))
-    return breaks
+    keys = o.keys() | n.keys()
+    found: list[Change] = []
+    for family, family_keys in _SUBFAMILIES:
+        if not keys.isdisjoint(family_keys):
+            found.extend(family(o, n))
+    return found
+
+
+_SUBFAMILIES = (
+    (_type_changes, frozenset({"type"})),
+    (_value_changes, frozenset({"enum", "const"})),
+    (_range_changes, frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"})),
+    (_multiple_changes, frozenset({"multipleOf"})),
+    (count_changes, frozenset(k for k, *_ in COUNT_BOUNDS)),
+    (_string_changes, frozenset({"pattern", "format", "contentEncoding", "contentMediaType",
+                                 "contentSchema", "uniqueItems"})),
+    (_annotation_changes, frozenset(ANNOTATIONS)),
+)
 
 
 SCALAR_KEYWORDS = frozenset(
