@@ -124,3 +124,81 @@ def pg_url() -> Iterator[str]:
 
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path.resolve()}"
+
+
+# -- the database as the tests see it: plain drivers, not senate's adapter -------------
+def _connect(url: str) -> Any:
+    if url.startswith("sqlite:///"):
+        import sqlite3
+
+        return sqlite3.connect(url[len("sqlite:///"):], isolation_level=None)
+    import psycopg
+
+    return psycopg.connect(url, autocommit=True)
+
+
+def sql(url: str, statement: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    conn = _connect(url)
+    try:
+        if not url.startswith("sqlite"):
+            statement = statement.replace("?", "%s")
+        cur = conn.execute(statement, params)
+        return [tuple(r) for r in cur.fetchall()] if cur.description else []
+    finally:
+        conn.close()
+
+
+def insert(url: str, ident: str, kind: str, doc: dict[str, Any]) -> None:
+    sql(url, "INSERT INTO artifacts (id, artifact_type, metadata) VALUES (?, ?, ?)",
+        (ident, kind, json.dumps(doc)))
+
+
+def metadata(url: str, ident: str) -> dict[str, Any]:
+    (raw,), = sql(url, "SELECT metadata FROM artifacts WHERE id = ?", (ident,))
+    value: dict[str, Any] = json.loads(raw) if isinstance(raw, str) else raw
+    return value
+
+
+def current_version(url: str, kind: str) -> int | None:
+    rows = sql(url, "SELECT schema_version FROM schema_registry "
+               "WHERE artifact_type = ? AND is_current = ?",
+               (kind, 1 if url.startswith("sqlite") else True))
+    return int(rows[0][0]) if rows else None
+
+
+def history(url: str) -> list[str]:
+    return [r[0] for r in sql(url, "SELECT migration_id FROM migration_history ORDER BY version")]
+
+
+def dump(url: str) -> str:
+    """Everything in the database, schema and rows, as text."""
+    if url.startswith("sqlite:///"):
+        conn = _connect(url)
+        try:
+            return "\n".join(conn.iterdump())
+        finally:
+            conn.close()
+    import subprocess
+
+    return subprocess.run(["pg_dump", "--no-owner", "--dbname", url], capture_output=True,
+                          text=True, check=True).stdout
+
+
+def commit_on_main(g: Governed, changes: dict[str, bytes | None], message: str) -> str:
+    """A plain commit on main (used to tamper with migrations the way a person could)."""
+    repo = g.git
+    main = repo.resolve("main")
+    tree = repo.build_tree(main, changes)
+    who = Person("mallory", "mallory@example.invalid")
+    oid = repo.write_commit(repo.commit_buffer(tree, [main], who, who, message))
+    repo.update_ref("refs/heads/main", oid, main)
+    return oid
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database on each real engine (PostgreSQL: its own fresh database)."""
+    if request.param == "sqlite":
+        return sqlite_url(tmp_path / "artifacts.db")
+    url: str = request.getfixturevalue("pg_url")
+    return url
