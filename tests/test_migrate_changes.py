@@ -6,11 +6,22 @@ import json
 from typing import Any
 
 from conftest import Governed
-from migkit import current_version, generate, history, insert, merge, metadata, propose, sql
+from migkit import (
+    current_version,
+    db_url,
+    generate,
+    history,
+    insert,
+    merge,
+    metadata,
+    pg_url,
+    propose,
+    sql,
+)
 
 from senate.migrate.db import connect, migration_statements
 
-pytest_plugins = ["migkit"]  # the db_url and pg_url fixtures
+FIXTURES = (db_url, pg_url)  # used by name below: one database per engine
 
 EXP_FULL: dict[str, Any] = {
     "title": "Optogenetic silencing during extinction",
