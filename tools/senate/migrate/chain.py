@@ -135,11 +135,14 @@ def check_numbers(dialect: str, migrations: list[Migration]) -> list[str]:
 
 
 def check_seals(dialect: str, migrations: list[Migration]) -> list[str]:
-    """Each history row must record the checksum of the body above it."""
+    """Each history row must record its own number, name and the checksum of its body."""
     for mig in migrations:
         _, marker, tail = mig.text.partition(HISTORY_MARKER)
-        if not marker or f"'{mig.checksum}'" not in tail:
-            return [f"{dialect_dir(dialect)}/{mig.file}: its recorded checksum does not match"]
+        where = f"{dialect_dir(dialect)}/{mig.file}"
+        if not marker or f"({mig.version}, '{mig.name}'," not in tail:
+            return [f"{where}: its history row names another migration (renamed or reordered)"]
+        if f"'{mig.checksum}'" not in tail:
+            return [f"{where}: its recorded checksum does not match its content"]
     return []
 
 
