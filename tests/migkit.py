@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,17 +34,19 @@ def merge(g: Governed, pid: str) -> str:
     counted = count(repo, pid)
     assert counted.approved, counted.to_json()
     main = repo.resolve("main")
-    tip, base, meta = counted.ref.tip, counted.ref.base, counted.meta
-    changes: dict[str, bytes | None] = {
-        p: repo.read_file(tip, p) for p in repo.changed_paths(base, tip)
-    }
+    tip, meta = counted.ref.tip, counted.meta
+    # A true three-way merge, as git does it; the helper refuses conflicts.
+    merged = subprocess.run(["git", "-C", str(g.path), "merge-tree", "--write-tree", main, tip],
+                            capture_output=True, text=True)
+    assert merged.returncode == 0, f"merge conflict: {merged.stdout}"
+    holder = repo.write_commit(repo.commit_buffer(
+        merged.stdout.split()[0], [], SENATE, SENATE, "merged tree\n"))
     path = schema_path(meta.target_artifact_type)
     old = repo.read_file(main, path)
     new_version = (version_of(json.loads(old)) if old is not None else 0) + 1
-    schema = json.loads(changes[path] or b"{}")
+    schema = json.loads(repo.read_file(holder, path) or b"{}")
     schema["x-senate-version"] = new_version
-    changes[path] = dump_schema(schema)
-    tree = repo.build_tree(main, changes)
+    tree = repo.build_tree(holder, {path: dump_schema(schema)})
     first = meta.rationale.strip().splitlines()[0]
     what = meta.target_artifact_type if meta.field is None else (
         f"{meta.target_artifact_type}.{meta.field}")
