@@ -73,6 +73,11 @@ def _transaction_control(tree: object) -> str | None:
 
     if isinstance(tree, exp.Transaction | exp.Commit | exp.Rollback):
         return "transaction control is not allowed: Senate runs the migration in one transaction"
+    if isinstance(tree, exp.Update):
+        # sqlglot accepts `UPDATE t SET` and `UPDATE t SET x`; no engine does.
+        sets = tree.expressions
+        if not sets or not all(isinstance(e, exp.EQ) for e in sets):
+            return "syntax error (UPDATE needs SET column = value)"
     return None
 
 

@@ -36,15 +36,7 @@ def json_literal(value: Any) -> str:
 @dataclass(frozen=True)
 class Statement:
     text: str  # without the trailing semicolon, comments kept
-    line: int  # 1-based line of its first non-blank character
-
-    @property
-    def first_line(self) -> str:
-        for raw in self.text.splitlines():
-            stripped = raw.strip()
-            if stripped and not stripped.startswith("--"):
-                return stripped
-        return self.text.strip().splitlines()[0] if self.text.strip() else ""
+    line: int  # 1-based line of its first line of code
 
 
 def split_statements(sql: str) -> list[Statement]:
@@ -96,9 +88,10 @@ def _add(out: list[Statement], sql: str, start: int, end: int) -> None:
     piece = sql[start:end]
     if not _has_code(piece):
         return
-    offset = len(piece) - len(piece.lstrip())
-    line = sql.count("\n", 0, start + offset) + 1
-    out.append(Statement(piece.strip(), line))
+    # The line of its first code line: leading comments belong to it but do not start it.
+    lines = piece.split("\n")
+    first = next(i for i, x in enumerate(lines) if x.strip() and not x.strip().startswith("--"))
+    out.append(Statement(piece.strip(), sql.count("\n", 0, start) + 1 + first))
 
 
 def _has_code(piece: str) -> bool:
