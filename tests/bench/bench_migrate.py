@@ -3,7 +3,8 @@
 Run: python tests/bench/bench_migrate.py [N]. For each engine: a governed repo with one
 merged add_field proposal (required, default 0.8), a database at the baseline holding N
 experiment artifacts, then the timed `senate migrate apply`. The reference is a plain bulk
-UPDATE doing the same backfill on an identical copy, committed; the ratio is apply/reference.
+UPDATE doing the same backfill on an identical copy, committed. Each runs RUNS times on
+fresh copies of one database; medians are printed, and the ratio apply/reference.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ import json
 import secrets
 import shutil
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,6 +30,7 @@ from migkit import PG_ADMIN, merge, pg_reachable, sqlite_url  # noqa: E402
 
 from senate.cli.main import run  # noqa: E402
 
+RUNS = 3
 BASELINE_REV = "main~2"  # main: generate <- merge <- generate (the baseline alone) <- init
 DOC = json.loads((ROOT / "tools/senate/data/samples/experiment/minimal.json").read_text())
 SQLITE_REFERENCE = ("UPDATE artifacts SET metadata = json_set(metadata, '$.power', 0.8) "
@@ -59,37 +63,49 @@ def rows(n: int) -> list[tuple[str, str, str]]:
     return [(f"exp-{i:06d}", "experiment", text) for i in range(n)]
 
 
-def timed(label: str, func: object) -> float:
+def timed(func: Callable[[], object]) -> float:
     start = time.perf_counter()
-    func()  # type: ignore[operator]
-    elapsed = time.perf_counter() - start
-    print(f"  {label:<44} {elapsed:7.3f} s")
-    return elapsed
+    func()
+    return time.perf_counter() - start
+
+
+def report(ref: list[float], app: list[float]) -> None:
+    """Medians of RUNS runs, each on its own fresh copy of the same database."""
+    r, a = statistics.median(ref), statistics.median(app)
+    print(f"  reference: plain bulk UPDATE, committed   median {r:6.3f} s  "
+          f"(runs {', '.join(f'{x:.3f}' for x in ref)})")
+    print(f"  senate migrate apply                      median {a:6.3f} s  "
+          f"(runs {', '.join(f'{x:.3f}' for x in app)})")
+    print(f"  ratio apply/reference: {a / r:.2f}")
 
 
 def bench_sqlite(g: Governed, tmp: Path, n: int) -> None:
-    print(f"SQLite {sqlite3.sqlite_version}, {n} artifacts")
-    db = tmp / "bench.db"
-    cli("--repo", g.path, "migrate", "apply", "--db", sqlite_url(db), "--rev", BASELINE_REV)
-    conn = sqlite3.connect(db)
+    print(f"SQLite {sqlite3.sqlite_version}, {n} artifacts, {RUNS} runs")
+    base = tmp / "base.db"
+    cli("--repo", g.path, "migrate", "apply", "--db", sqlite_url(base), "--rev", BASELINE_REV)
+    conn = sqlite3.connect(base)
     conn.executemany("INSERT INTO artifacts (id, artifact_type, metadata) VALUES (?, ?, ?)",
                      rows(n))
     conn.commit()
     conn.close()
-    ref = tmp / "reference.db"
-    shutil.copy(db, ref)
+    ref_times: list[float] = []
+    app_times: list[float] = []
+    for i in range(RUNS):
+        ref, db = tmp / f"ref{i}.db", tmp / f"app{i}.db"
+        shutil.copy(base, ref)
+        shutil.copy(base, db)
 
-    def reference() -> None:
-        c = sqlite3.connect(ref)
-        c.execute(SQLITE_REFERENCE)
-        c.commit()
-        c.close()
+        def reference(path: Path = ref) -> None:
+            c = sqlite3.connect(path)
+            c.execute(SQLITE_REFERENCE)
+            c.commit()
+            c.close()
 
-    t_ref = timed("reference: plain bulk UPDATE, committed", reference)
-    t_apply = timed("senate migrate apply", lambda: cli(
-        "--repo", g.path, "migrate", "apply", "--db", sqlite_url(db)))
-    _check_sqlite(db, n)
-    print(f"  ratio apply/reference: {t_apply / t_ref:.2f}")
+        ref_times.append(timed(reference))
+        app_times.append(timed(lambda path=db: cli(
+            "--repo", g.path, "migrate", "apply", "--db", sqlite_url(path))))
+        _check_sqlite(db, n)
+    report(ref_times, app_times)
 
 
 def _check_sqlite(db: Path, n: int) -> None:
@@ -107,36 +123,46 @@ def bench_postgres(g: Governed, n: int) -> None:
         print(f"PostgreSQL: skipped, no server at {PG_ADMIN}")
         return
     name = f"senate_bench_{secrets.token_hex(4)}"
-    url = f"postgresql://postgres@127.0.0.1:5432/{name}"
+    created: list[str] = []
+
+    def url(db: str) -> str:
+        return f"postgresql://postgres@127.0.0.1:5432/{db}"
+
     admin = psycopg.connect(PG_ADMIN, autocommit=True)
     try:
         admin.execute(f"CREATE DATABASE {name}".encode())
-        with psycopg.connect(url) as conn:
-            version = conn.execute("SHOW server_version").fetchone()
-        print(f"PostgreSQL {version[0] if version else '?'}, {n} artifacts")
-        cli("--repo", g.path, "migrate", "apply", "--db", url, "--rev", BASELINE_REV)
+        created.append(name)
+        version = admin.execute("SHOW server_version").fetchone()
+        print(f"PostgreSQL {version[0] if version else '?'}, {n} artifacts, {RUNS} runs")
+        cli("--repo", g.path, "migrate", "apply", "--db", url(name), "--rev", BASELINE_REV)
         copy_sql = "COPY artifacts (id, artifact_type, metadata) FROM STDIN"
-        with psycopg.connect(url) as conn, conn.cursor() as cur, cur.copy(copy_sql) as copy:
+        with psycopg.connect(url(name)) as conn, conn.cursor() as cur, cur.copy(copy_sql) as cp:
             for row in rows(n):
-                copy.write_row(row)
-        with psycopg.connect(url, autocommit=True) as conn:
+                cp.write_row(row)
+        with psycopg.connect(url(name), autocommit=True) as conn:
             conn.execute("VACUUM ANALYZE artifacts")
-        admin.execute(f"CREATE DATABASE {name}_ref TEMPLATE {name}".encode())
+        ref_times: list[float] = []
+        app_times: list[float] = []
+        for i in range(RUNS):
+            ref, db = f"{name}_ref{i}", f"{name}_app{i}"
+            for copy in (ref, db):
+                admin.execute(f"CREATE DATABASE {copy} TEMPLATE {name}".encode())
+                created.append(copy)
 
-        def reference() -> None:
-            with psycopg.connect(f"{url}_ref") as conn:
-                conn.execute(PG_REFERENCE.encode())
+            def reference(target: str = ref) -> None:
+                with psycopg.connect(url(target)) as conn:
+                    conn.execute(PG_REFERENCE.encode())
 
-        t_ref = timed("reference: plain bulk UPDATE, committed", reference)
-        t_apply = timed("senate migrate apply", lambda: cli(
-            "--repo", g.path, "migrate", "apply", "--db", url))
-        with psycopg.connect(url) as conn:
-            got = conn.execute("SELECT count(*) FROM artifacts WHERE "
-                               "metadata -> 'power' = '0.8'::jsonb").fetchone()
-        assert got is not None and got[0] == n, got
-        print(f"  ratio apply/reference: {t_apply / t_ref:.2f}")
+            ref_times.append(timed(reference))
+            app_times.append(timed(lambda target=db: cli(
+                "--repo", g.path, "migrate", "apply", "--db", url(target))))
+            with psycopg.connect(url(db)) as conn:
+                got = conn.execute("SELECT count(*) FROM artifacts WHERE "
+                                   "metadata -> 'power' = '0.8'::jsonb").fetchone()
+            assert got is not None and got[0] == n, got
+        report(ref_times, app_times)
     finally:
-        for db in (name, f"{name}_ref"):
+        for db in created:
             admin.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)".encode())
         admin.close()
 
