@@ -99,3 +99,22 @@ def test_bad_url_is_a_usage_error(cli: Any, governed: Governed) -> None:
     result = apply(cli, governed, "mysql://x")
     assert result.code == 2
     assert "unsupported database URL" in result.json()["error"]["message"]
+
+
+def test_concurrent_appliers_on_postgres_apply_once(
+    cli: Any, governed: Governed, pg_url: str
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from senate.git import GitRepo
+    from senate.migrate.apply import apply as run_apply
+
+    g = governed
+    pid = propose(cli, g, "--type", "experiment", "--change", "add_field", "--field", "notes",
+                  "--spec", '{"type": "string"}')
+    merge(g, pid)
+    generate(cli, g)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: run_apply(GitRepo.open(g.path), pg_url), range(4)))
+    assert sorted(len(r.applied) for r in results) == [0, 0, 0, 2]
+    assert history(pg_url) == ["0000_baseline", f"0001_{pid}"]

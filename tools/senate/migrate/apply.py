@@ -17,6 +17,8 @@ from senate.migrate.db import Database, connect, migration_statements
 from senate.policy import Storage
 from senate.proposals import main_tip, policy_at
 
+APPLY_LOCK = 0x5E4A7E  # PostgreSQL advisory lock key held while applying
+
 
 class MigrationFailed(SenateError):
     """A migration failed; its transaction was rolled back."""
@@ -100,6 +102,9 @@ def apply(git: GitRepo, url: str, rev: str | None = None) -> Applied:
     chain = load_chain(git, dialect_of(url), rev)
     db = connect(url)
     try:
+        if db.dialect == "postgres":
+            # Two appliers at once: the second waits, then finds nothing pending.
+            db.query("SELECT pg_advisory_lock(%s)", (APPLY_LOCK,))
         todo = pending(chain, recorded_history(db, chain.storage))
         done: list[str] = []
         for mig in todo:

@@ -186,8 +186,14 @@ def fresh_database(dialect: str, dsn: str | None, workdir: Path) -> Iterator[Dat
     except psycopg.Error as exc:
         raise DatabaseError(f"cannot connect to {dsn}: {_first_line(str(exc))}") from exc
     try:
-        admin.execute(f"CREATE DATABASE {name}".encode())
-        db = Database("postgres", psycopg.connect(make_conninfo(dsn, dbname=name)))
+        try:
+            admin.execute(f"CREATE DATABASE {name}".encode())
+            conn = psycopg.connect(make_conninfo(dsn, dbname=name), connect_timeout=5)
+        except psycopg.Error as exc:
+            raise DatabaseError(f"cannot create a scratch database on {dsn}: "
+                                f"{_first_line(str(exc))}",
+                                "the --dsn user needs the CREATEDB privilege") from exc
+        db = Database("postgres", conn)
         try:
             yield db
         finally:
