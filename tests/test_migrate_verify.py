@@ -116,6 +116,13 @@ def test_extra_samples_are_loaded_once_their_type_exists(
     assert result.code == 0, result.out
     steps = result.json()["steps"]
     assert steps[1]["artifacts"] == steps[0]["artifacts"] + 1
+    assert result.json()["unloaded_sample_types"] == []
+    (tmp_path / "samples" / "unknown_type").mkdir()
+    (tmp_path / "samples" / "unknown_type" / "x.json").write_text("{}")
+    result = verify(cli, g, "--samples", str(tmp_path / "samples"))
+    assert result.code == 0 and result.json()["unloaded_sample_types"] == ["unknown_type"]
+    (tmp_path / "samples" / "unknown_type" / "x.json").unlink()
+    (tmp_path / "samples" / "unknown_type").rmdir()
     (extra / "bad.json").write_text('{"spike_times": "soon"}')
     failure = verify(cli, g, "--samples", str(tmp_path / "samples")).json()["failures"][0]
     assert failure["artifact"] == "extra:spike_train/bad"

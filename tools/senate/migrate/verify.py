@@ -59,6 +59,7 @@ class VerifyReport:
     steps: tuple[Step, ...]
     failures: tuple[Failure, ...]
     lint: tuple[str, ...] = field(default=())
+    unloaded: tuple[str, ...] = ()  # sample types that no migration registers
 
     @property
     def ok(self) -> bool:
@@ -71,12 +72,16 @@ class VerifyReport:
             "steps": [{"migration": s.migration, "artifacts": s.artifacts} for s in self.steps],
             "failures": [f.to_json() for f in self.failures],
             "lint": list(self.lint),
+            "unloaded_sample_types": list(self.unloaded),
         }
 
     def render(self) -> str:
         lines = [f"{self.dialect}: {s.migration} ok ({s.artifacts} artifacts valid)"
                  for s in self.steps]
         lines += [f.render() for f in self.failures]
+        if self.unloaded:
+            lines.append("samples not loaded (type never registered): "
+                         + ", ".join(self.unloaded))
         if self.lint:
             lines.append("squawk findings:")
             lines += [f"  {x}" for x in self.lint]
@@ -114,21 +119,22 @@ def verify(
     docs = load_samples(samples)
     with tempfile.TemporaryDirectory(prefix="senate-verify-") as tmp:
         with fresh_database(dialect, dsn, Path(tmp)) as db:
-            steps, failures = _run_chain(db, chain, docs)
+            steps, failures, loaded = _run_chain(db, chain, docs)
         lint = squawk(chain, Path(tmp)) if dialect == "postgres" else ()
-    return VerifyReport(dialect, tuple(steps), tuple(failures), lint)
+    unloaded = () if failures else tuple(sorted(set(docs) - loaded))
+    return VerifyReport(dialect, tuple(steps), tuple(failures), lint, unloaded)
 
 
 def _run_chain(
     db: Database, chain: Chain, docs: dict[str, list[tuple[str, Any]]]
-) -> tuple[list[Step], list[Failure]]:
+) -> tuple[list[Step], list[Failure], set[str]]:
     steps: list[Step] = []
     loaded: set[str] = set()
     for mig in chain.migrations:
         failed = db.run_migration(migration_statements(mig.text))
         if failed is not None:
             return steps, [Failure(mig.name, failed.message, failed.statement.text,
-                                   failed.statement.line)]
+                                   failed.statement.line)], loaded
         current = current_schemas(db, chain.storage)
         _load(db, chain.storage, {t: d for t, d in docs.items()
                                   if t in current and t not in loaded})
@@ -136,9 +142,9 @@ def _run_chain(
         failures = integrity(db, chain.storage, mig) + validate_all(db, chain.storage, mig,
                                                                     current)
         if failures:
-            return steps, failures
+            return steps, failures, loaded
         steps.append(Step(mig.name, count_artifacts(db, chain.storage)))
-    return steps, []
+    return steps, [], loaded
 
 
 def current_schemas(db: Database, storage: Storage) -> dict[str, Any]:
