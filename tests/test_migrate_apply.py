@@ -118,3 +118,17 @@ def test_concurrent_appliers_on_postgres_apply_once(
         results = list(pool.map(lambda _: run_apply(GitRepo.open(g.path), pg_url), range(4)))
     assert sorted(len(r.applied) for r in results) == [0, 0, 0, 2]
     assert history(pg_url) == ["0000_baseline", f"0001_{pid}"]
+
+
+def test_text_output_for_people(cli: Any, governed: Governed, tmp_path: Any) -> None:
+    from migkit import sqlite_url
+
+    g = governed
+    text = cli("--repo", g.path, "migrate", "generate")
+    assert text.code == 0 and "migrations/sqlite/0000_baseline.sql" in text.out
+    assert "nothing to generate" in cli("--repo", g.path, "migrate", "generate").out
+    url = sqlite_url(tmp_path / "people.db")
+    first = cli("--repo", g.path, "migrate", "apply", "--db", url)
+    assert first.out.strip() == "applied 0000_baseline (0 already applied)"
+    again = cli("--repo", g.path, "migrate", "apply", "--db", url)
+    assert again.out.strip() == "nothing to apply (1 already applied)"

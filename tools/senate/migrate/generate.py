@@ -16,6 +16,7 @@ from senate.git import GitRepo, Person
 from senate.git.repo import MAIN
 from senate.migrate.chain import (
     DIALECT_NAMES,
+    HISTORY_MARKER,
     SUM_FILE,
     UP_RE,
     ChainError,
@@ -97,6 +98,9 @@ def load_change(git: GitRepo, merged: Merged, number: int, dialect: str) -> Chan
 def _check_proposer_sql(proposal_id: str, path: str, sql: str, dialect: str) -> None:
     from senate.sqlcheck import analyse
 
+    if HISTORY_MARKER in sql:
+        raise UsageError(f"{path} contains the line {HISTORY_MARKER!r}, which Senate reserves "
+                         "for the migration's history row")
     report = analyse(sql, dialect)
     if report.errors:
         raise UsageError(
