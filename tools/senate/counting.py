@@ -15,6 +15,7 @@ from senate.compatibility import verdict_for
 from senate.git import GitRepo
 from senate.policy import POLICY_FILE, Policy
 from senate.proposal import PROPOSALS_DIR, ProposalMeta
+from senate.proposal_sql import check_proposal_sql
 from senate.proposals import ProposalRef, find_proposal, policy_at
 from senate.registry import SCHEMA_DIR, parse_schema
 from senate.tally import CastVote, Rule, Status, Tally, tally
@@ -127,7 +128,8 @@ def count_ref(git: GitRepo, ref: ProposalRef, now: int | None = None) -> Count:
     patch_id = git.patch_id(ref.base, ref.tip)
     changed = git.changed_paths(ref.base, ref.tip)
     compat = compute_compat(git, ref, meta, policy, changed)
-    rule = choose_rule(policy, meta, compat, changed)
+    sql = check_proposal_sql(git, ref.tip, ref.id)
+    rule = choose_rule(policy, meta, compat, changed, sql.destructive)
     commits = git.walk(ref.tip, hide=ref.base)
     opened_at = git.commit_time(commits[0]) if commits else 0
     ctx = BranchContext(
@@ -161,6 +163,7 @@ def count_ref(git: GitRepo, ref: ProposalRef, now: int | None = None) -> Count:
     closed = window is not None and now > opened_at + window * 3600
     result = tally(votes, [a.name for a in policy.voters], rule, window_closed=closed)
     problems = scope_problems(ref, changed) + list(compat.mismatches)
+    problems += [f"the migration SQL does not parse: {e}" for e in sql.errors]
     return Count(ref.id, ref, meta, patch_id, result, tuple(ballots), compat, tuple(problems))
 
 
@@ -230,12 +233,15 @@ def _and(a: bool | None, b: bool | None) -> bool | None:
 
 
 def choose_rule(
-    policy: Policy, meta: ProposalMeta, compat: Compat, changed: list[str]
+    policy: Policy, meta: ProposalMeta, compat: Compat, changed: list[str],
+    destructive_sql: tuple[str, ...] = (),
 ) -> Rule:
     """Unanimity for anything not provably backward compatible; 2/3 otherwise."""
     num, den = policy.rules.numerator, policy.rules.denominator
     if POLICY_FILE in changed:
         return Rule("unanimous", f"the proposal changes {POLICY_FILE} (governance)", num, den)
+    if destructive_sql:
+        return Rule("unanimous", f"destructive migration SQL: {destructive_sql[0]}", num, den)
     if compat.compatible is None:
         return Rule(
             "unanimous", "Senate cannot decide compatibility (fail closed: breaking)", num, den

@@ -1,0 +1,1 @@
+"""SQL migrations generated from merged proposals: render, chain, apply, verify."""

@@ -1,0 +1,168 @@
+"""`senate migrate generate`: one commit on main adding the migrations of merged proposals.
+
+Numbers follow main's first-parent merge order, so two proposals merged in parallel get
+distinct, ordered numbers; main is updated with a compare-and-swap, so a generation racing
+a merge writes nothing and is simply run again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from senate.errors import UsageError
+from senate.git import GitRepo, Person
+from senate.git.repo import MAIN
+from senate.migrate.chain import (
+    DIALECT_NAMES,
+    HISTORY_MARKER,
+    SUM_FILE,
+    UP_RE,
+    ChainError,
+    check_sum,
+    dialect_dir,
+    render_sum,
+)
+from senate.migrate.render import Change, migration_name, render_baseline, render_change
+from senate.policy import Storage
+from senate.proposal import PROPOSALS_DIR, load_meta
+from senate.proposals import main_tip, policy_at
+from senate.registry import list_types, load_schema, parse_schema, schema_path, version_of
+from senate.trailers import parse_trailers
+
+SENATE = Person("senate", "senate@agents.invalid")
+BASELINE = "0000_baseline"
+
+
+@dataclass(frozen=True)
+class Merged:
+    commit: str
+    proposal_id: str
+
+
+@dataclass(frozen=True)
+class Generated:
+    commit: str | None
+    migrations: tuple[str, ...]
+    files: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"commit": self.commit, "migrations": list(self.migrations),
+                "files": list(self.files)}
+
+
+def merged_proposals(git: GitRepo, tip: str) -> list[Merged]:
+    """Merge commits on main's first-parent line naming a proposal, oldest first."""
+    out: list[Merged] = []
+    for oid in git.first_parent_history(tip):
+        if len(git.commit_parents(oid)) < 2:
+            continue
+        ids = [t.value for t in parse_trailers(git.commit_message(oid))
+               if t.key.lower() == "senate-proposal"]
+        if len(ids) == 1:
+            out.append(Merged(oid, ids[0]))
+    return list(reversed(out))
+
+
+def _iso(when: int) -> str:
+    return datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def load_change(git: GitRepo, merged: Merged, number: int, dialect: str) -> Change:
+    folder = f"{PROPOSALS_DIR}/{merged.proposal_id}"
+    raw = git.read_file(merged.commit, f"{folder}/proposal.json")
+    if raw is None:
+        raise UsageError(f"merge {merged.commit[:12]} names {merged.proposal_id}, "
+                         f"but {folder}/proposal.json is not in its tree")
+    meta = load_meta(raw, f"{folder}/proposal.json@{merged.commit[:12]}")
+    path = schema_path(meta.target_artifact_type)
+    new_raw = git.read_file(merged.commit, path)
+    if new_raw is None:
+        raise UsageError(f"{path} is missing after merge {merged.commit[:12]}")
+    new_schema = parse_schema(new_raw, path)
+    first_parent = git.commit_parents(merged.commit)[0]
+    old_raw = git.read_file(first_parent, path)
+    old_version = version_of(parse_schema(old_raw, path)) if old_raw is not None else None
+    sql_file = f"migration.{dialect}.sql"
+    sql = git.read_file(merged.commit, f"{folder}/{sql_file}")
+    if sql is None:
+        sql_file = "migration.sql"
+        sql = git.read_file(merged.commit, f"{folder}/{sql_file}") or b""
+    text = sql.decode("utf-8")
+    _check_proposer_sql(meta.id, f"{folder}/{sql_file}", text, dialect)
+    return Change(number, meta, new_schema, old_version, version_of(new_schema),
+                  _iso(git.commit_time(merged.commit)), text, sql_file)
+
+
+def _check_proposer_sql(proposal_id: str, path: str, sql: str, dialect: str) -> None:
+    from senate.sqlcheck import analyse
+
+    if HISTORY_MARKER in sql:
+        raise UsageError(f"{path} contains the line {HISTORY_MARKER!r}, which Senate reserves "
+                         "for the migration's history row")
+    report = analyse(sql, dialect)
+    if report.errors:
+        raise UsageError(
+            f"{path} ({dialect}) does not parse: "
+            + "; ".join(e.describe() for e in report.errors),
+            f"proposal {proposal_id} should not have been approved; fix it in a new proposal",
+        )
+
+
+def root_commit(git: GitRepo, tip: str) -> str:
+    *_, root = git.first_parent_history(tip)
+    return root
+
+
+def plan(git: GitRepo, tip: str) -> tuple[dict[str, bytes], list[str]]:
+    """The files to write on top of `tip`, and the names of the new migrations."""
+    storage: Storage = policy_at(git, tip).storage
+    merged = merged_proposals(git, tip)
+    changes: dict[str, bytes] = {}
+    names: list[str] = []
+    for dialect in DIALECT_NAMES:
+        folder = dialect_dir(dialect)
+        files = {n: git.read_file(tip, f"{folder}/{n}") or b""
+                 for n in git.list_dir(tip, folder) if n != SUM_FILE}
+        problems = check_sum(dialect, files, git.read_file(tip, f"{folder}/{SUM_FILE}"))
+        if problems:
+            raise ChainError("will not extend a broken migration chain: " + "; ".join(problems))
+        done = {match.group(2) for n in files if (match := UP_RE.match(n))}
+        new: dict[str, bytes] = {}
+        if f"{BASELINE}.sql" not in files:
+            root = root_commit(git, tip)
+            schemas = {t: load_schema(git, t, root) for t in list_types(git, root)}
+            text = render_baseline(schemas, storage, dialect, _iso(git.commit_time(root)))
+            new[f"{BASELINE}.sql"] = text.encode()
+        number = sum(1 for n in files if UP_RE.match(n)) + len(new)
+        for m in merged:
+            if m.proposal_id in done:
+                continue
+            up, down = render_change(load_change(git, m, number, dialect), storage, dialect)
+            name = migration_name(number, m.proposal_id)
+            new[f"{name}.sql"] = up.encode()
+            if down is not None:
+                new[f"{name}.down.sql"] = down.encode()
+            number += 1
+        if not new:
+            continue
+        changes.update({f"{folder}/{n}": data for n, data in new.items()})
+        changes[f"{folder}/{SUM_FILE}"] = render_sum({**files, **new})
+        names += [f"{dialect}/{n}" for n in sorted(new) if not n.endswith(".down.sql")]
+    return changes, names
+
+
+def generate(git: GitRepo) -> Generated:
+    """Write the missing migrations as one unsigned commit on main (compare-and-swap)."""
+    tip = main_tip(git)
+    changes, names = plan(git, tip)
+    if not changes:
+        return Generated(None, (), ())
+    tree = git.build_tree(tip, changes)
+    listed = "\n".join(f"- {n}" for n in names)
+    message = f"migrate: generate {len(names)} migration file(s)\n\n{listed}\n"
+    commit = git.write_commit(git.commit_buffer(tree, [tip], SENATE, SENATE, message))
+    git.update_ref(f"refs/heads/{MAIN}", commit, tip)
+    git.checkout_main_if_head()
+    return Generated(commit, tuple(names), tuple(sorted(changes)))
