@@ -1,0 +1,215 @@
+"""`senate merge` against real repositories with real signed votes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from conftest import ADD_FIELD_SPEC, RATIONALE, Governed, open_add_field, propose_args
+from votekit import git, patch_id, tip, vote
+
+from senate.counting import count
+from senate.proposals import find_proposal
+from senate.trailers import parse_trailers
+
+
+def open_field(cli: Any, g: Governed, artifact: str, field: str) -> str:
+    r = cli(*propose_args(g, "--type", artifact, "--change", "add_field", "--field", field,
+                          "--spec", ADD_FIELD_SPEC, "--rationale", RATIONALE, "--json"))
+    assert r.code == 0, r.out + r.err
+    pid: str = r.json()["id"]
+    return pid
+
+
+def approve(g: Governed, pid: str, *agents: str) -> None:
+    for agent in agents:
+        vote(g, pid, agent, "approve", reason=f"{agent}: the use case is real.")
+
+
+def refs_snapshot(g: Governed) -> str:
+    return git(g.path, "for-each-ref", "--format=%(refname) %(objectname)")
+
+
+def trailers_of(g: Governed, commit: str) -> list[tuple[str, str]]:
+    return [(t.key, t.value) for t in parse_trailers(g.git.commit_message(commit))]
+
+
+def version(g: Governed, rev: str, artifact: str) -> int:
+    data = json.loads(git(g.path, "show", f"{rev}:schemas/{artifact}.json"))
+    v: int = data.get("x-senate-version", 0)
+    return v
+
+
+def test_merge_happy_path(governed: Governed, cli: Any) -> None:
+    g = governed
+    pid = open_add_field(cli, g)
+    approve(g, pid, "alice", "bob")
+    counted_tip, pinned = tip(g, pid), patch_id(g, pid)
+    main_before = git(g.path, "rev-parse", "main").strip()
+    before = version(g, "main", "experiment")
+
+    r = cli("--repo", g.path, "merge", pid, "--json")
+    assert r.code == 0, r.out + r.err
+    out = r.json()
+    merge = git(g.path, "rev-parse", "main").strip()
+    assert out["commit"] == merge and out["merged"] is True
+
+    # A true merge: parents are the old main and exactly the counted tip.
+    assert git(g.path, "rev-list", "--parents", "-n1", merge).split()[1:] == [
+        main_before, counted_tip]
+    history = git(g.path, "log", "--format=%s", "main")
+    assert history.count(f"vote({pid}): approve") == 2
+    assert f"merge({pid}): add_field experiment.statistical_power" in history
+
+    assert version(g, "main", "experiment") == before + 1
+    # The tree is what git itself merges, plus only the version bump.
+    plain = git(g.path, "merge-tree", "--write-tree", main_before, counted_tip).split()[0]
+    assert git(g.path, "diff", "--name-only", plain, merge).split() == [
+        "schemas/experiment.json"]
+    props = json.loads(git(g.path, "show", "main:schemas/experiment.json"))["properties"]
+    assert "statistical_power" in props
+
+    assert trailers_of(g, merge) == [
+        ("Senate-Proposal", pid),
+        ("Senate-Patch-Id", pinned),
+        ("Senate-Tip", counted_tip),
+        ("Senate-Rule", "two_thirds"),
+        ("Senate-Approved-By", "alice"),
+        ("Senate-Approved-By", "bob"),
+        ("Senate-Schema-Version", f"experiment={before + 1}"),
+    ]
+    # The work tree shows main: clean, and the new file content is on disk.
+    assert git(g.path, "status", "--porcelain") == ""
+    on_disk = json.loads((g.path / "schemas/experiment.json").read_text())
+    assert on_disk["x-senate-version"] == before + 1
+    assert find_proposal(g.git, pid).location == "merged"
+    assert count(g.git, pid).status == "merged"
+    # Merging again is refused, writing nothing.
+    snap = refs_snapshot(g)
+    again = cli("--repo", g.path, "merge", pid)
+    assert again.code == 1 and "already merged" in again.out
+    assert refs_snapshot(g) == snap
+
+
+def test_merge_signed_by_key(governed: Governed, cli: Any) -> None:
+    g = governed
+    pid = open_add_field(cli, g)
+    approve(g, pid, "alice", "bob")
+    r = cli("--repo", g.path, "merge", pid, "--key", g.keys["carol"].private)
+    assert r.code == 0, r.err
+    author = git(g.path, "log", "-1", "--format=%an <%ae>", "main").strip()
+    assert author.startswith("carol <")
+    assert "-----BEGIN SSH SIGNATURE-----" in git(g.path, "cat-file", "commit", "main")
+
+
+def test_not_approved_writes_nothing(governed: Governed, cli: Any) -> None:
+    g = governed
+    pid = open_add_field(cli, g)
+    approve(g, pid, "alice")
+    snap = refs_snapshot(g)
+    r = cli("--repo", g.path, "merge", pid, "--json")
+    assert r.code == 1
+    assert r.json()["refused"] == "not_approved"
+    assert "1 of 2 approvals" in r.json()["reason"]
+    assert refs_snapshot(g) == snap
+    assert git(g.path, "status", "--porcelain") == ""
+
+
+def test_branch_moved_after_count_writes_nothing(governed: Governed, cli: Any) -> None:
+    g = governed
+    pid = open_add_field(cli, g)
+    approve(g, pid, "alice", "bob")
+    counted = tip(g, pid)
+    cli("--repo", g.path, "comment", pid, "-m", "One more thought.",
+        "--key", g.keys["carol"].private)
+    snap = refs_snapshot(g)
+    r = cli("--repo", g.path, "merge", pid, "--tip", counted, "--json")
+    assert r.code == 1
+    assert r.json()["refused"] == "moved"
+    assert refs_snapshot(g) == snap
+
+
+def test_dirty_work_tree_refused(governed: Governed, cli: Any) -> None:
+    g = governed
+    pid = open_add_field(cli, g)
+    approve(g, pid, "alice", "bob")
+    readme = g.path / "proposals" / "README.md"
+    readme.write_text("local edit\n")
+    snap = refs_snapshot(g)
+    r = cli("--repo", g.path, "merge", pid, "--json")
+    assert r.code == 1 and r.json()["refused"] == "dirty_worktree"
+    assert "proposals/README.md" in r.json()["reason"]
+    assert refs_snapshot(g) == snap
+    assert readme.read_text() == "local edit\n"
+    # An untracked file where the merge would write is refused too; elsewhere it is fine.
+    git(g.path, "checkout", "--", "proposals/README.md")
+    (g.path / "notes.txt").write_text("mine\n")
+    in_the_way = g.path / "proposals" / pid / "migration.sql"
+    in_the_way.parent.mkdir()
+    in_the_way.write_text("-- mine\n")
+    r = cli("--repo", g.path, "merge", pid, "--json")
+    assert r.code == 1 and "untracked" in r.json()["reason"]
+    assert refs_snapshot(g) == snap
+    in_the_way.unlink()
+    in_the_way.parent.rmdir()
+    r = cli("--repo", g.path, "merge", pid)
+    assert r.code == 0, r.err
+    assert git(g.path, "status", "--porcelain") == "?? notes.txt\n"
+
+
+def test_base_behind_main_keeps_votes(governed: Governed, cli: Any) -> None:
+    g = governed
+    first = open_add_field(cli, g)
+    second = open_field(cli, g, "dataset", "curation_level")
+    approve(g, first, "alice", "bob")
+    approve(g, second, "bob", "carol")
+    pinned, second_tip = patch_id(g, second), tip(g, second)
+    assert cli("--repo", g.path, "merge", first).code == 0
+    # main moved: second's base is behind it, its content and votes are unchanged.
+    c = count(g.git, second)
+    assert c.ref.base != g.git.resolve("main")
+    assert c.patch_id == pinned and c.status == "approved"
+    r = cli("--repo", g.path, "merge", second, "--json")
+    assert r.code == 0, r.out + r.err
+    assert r.json()["patch_id"] == pinned and r.json()["tip"] == second_tip
+    firsts = git(g.path, "log", "--first-parent", "--format=%s", "main")
+    assert f"merge({first})" in firsts and f"merge({second})" in firsts
+    assert git(g.path, "status", "--porcelain") == ""
+
+
+def test_conflict_after_main_moved_writes_nothing(governed: Governed, cli: Any) -> None:
+    g = governed
+    first = open_add_field(cli, g, "statistical_power")
+    second = open_add_field(cli, g, "effect_size")
+    approve(g, first, "alice", "bob")
+    approve(g, second, "alice", "carol")
+    assert cli("--repo", g.path, "merge", first).code == 0
+    snap = refs_snapshot(g)
+    r = cli("--repo", g.path, "merge", second, "--json")
+    assert r.code == 1, r.out
+    assert r.json()["refused"] == "conflict"
+    assert "schemas/experiment.json" in r.json()["reason"]
+    assert refs_snapshot(g) == snap
+    assert git(g.path, "status", "--porcelain") == ""
+
+
+def test_rejected_is_archived(governed: Governed, cli: Any) -> None:
+    g = governed
+    pid = open_add_field(cli, g)
+    vote(g, pid, "alice", "reject", reason="Power is derived, not stored.")
+    vote(g, pid, "bob", "reject", reason="Agree with alice.")
+    r = cli("--repo", g.path, "merge", pid, "--json")
+    assert r.code == 1
+    out = r.json()
+    assert out["refused"] == "rejected"
+    assert out["archived"]["kind"] == "rejected"
+    reason = git(g.path, "show", f"main:proposals/archive/{pid}/reason.txt")
+    assert reason.startswith("rejected: ")
+    assert "rejected: rejected" not in reason
+    assert git(g.path, "branch", "--list", f"proposal/{pid}") == ""
+    assert find_proposal(g.git, pid).location == "archived"
+
+
+def test_unknown_proposal(governed: Governed, cli: Any) -> None:
+    r = cli("--repo", governed.path, "merge", "0099-nothing")
+    assert r.code == 2 and "no proposal" in r.err
