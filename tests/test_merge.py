@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import ADD_FIELD_SPEC, RATIONALE, Governed, open_add_field, propose_args
 from votekit import git, patch_id, tip, vote
 
@@ -213,3 +218,68 @@ def test_rejected_is_archived(governed: Governed, cli: Any) -> None:
 def test_unknown_proposal(governed: Governed, cli: Any) -> None:
     r = cli("--repo", governed.path, "merge", "0099-nothing")
     assert r.code == 2 and "no proposal" in r.err
+
+
+TOOLS = Path(__file__).resolve().parents[1] / "tools"
+
+
+def _parallel_merges(repo: Path, ids: list[str]) -> list[tuple[int, dict[str, Any]]]:
+    """`python -m senate merge` for each id in its own process, all started together."""
+    env = {**os.environ, "PYTHONPATH": str(TOOLS)}
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "senate", "--repo", str(repo), "merge", pid,
+                          "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        for pid in ids
+    ]
+    out = []
+    for p in procs:
+        stdout, stderr = p.communicate(timeout=120)
+        assert stdout, stderr.decode()
+        out.append((p.returncode, json.loads(stdout)))
+    return out
+
+
+@pytest.mark.parametrize("bare", [False, True], ids=["worktree", "bare"])
+def test_parallel_merges_all_land(governed: Governed, cli: Any, tmp_path: Path,
+                                  bare: bool) -> None:
+    g = governed
+    types = ["experiment", "dataset", "model", "figure"]
+    ids = [open_field(cli, g, t, "race_field") for t in types]
+    for pid in ids:
+        approve(g, pid, "alice", "bob")
+    repo = g.path
+    if bare:
+        repo = tmp_path / "bare.git"
+        subprocess.run(["git", "clone", "-q", "--bare", str(g.path), str(repo)], check=True)
+    before = {t: version(Governed(repo), "main", t) for t in types}
+    results = _parallel_merges(repo, ids)
+    assert [code for code, _ in results] == [0] * len(ids), results
+    firsts = git(repo, "log", "--first-parent", "--format=%H %P", "main").splitlines()
+    merges = {line.split()[0]: line.split()[2] for line in firsts if len(line.split()) == 3}
+    # Every merge is on main's first-parent line with its counted tip: none was lost.
+    assert sorted(r["commit"] for _, r in results) == sorted(merges)
+    for _, r in results:
+        assert merges[r["commit"]] == r["tip"]
+    for t in types:
+        assert version(Governed(repo), "main", t) == before[t] + 1
+        props = json.loads(git(repo, "show", f"main:schemas/{t}.json"))["properties"]
+        assert "race_field" in props
+    if not bare:
+        assert git(repo, "status", "--porcelain") == ""
+    print("attempts:", [r["attempts"] for _, r in results])
+
+
+def test_parallel_conflicting_merges(governed: Governed, cli: Any) -> None:
+    g = governed
+    ids = [open_add_field(cli, g, f) for f in ("statistical_power", "effect_size")]
+    for pid in ids:
+        approve(g, pid, "alice", "bob")
+    results = _parallel_merges(g.path, ids)
+    codes = sorted(code for code, _ in results)
+    assert codes == [0, 1], results
+    won = next(r for code, r in results if code == 0)
+    lost = next(r for code, r in results if code == 1)
+    assert lost["refused"] == "conflict" and "no longer merges cleanly" in lost["reason"]
+    assert git(g.path, "rev-parse", "main").strip() == won["commit"]
+    assert git(g.path, "rev-parse", "main^2").strip() == won["tip"]
+    assert git(g.path, "status", "--porcelain") == ""
