@@ -283,3 +283,19 @@ def test_parallel_conflicting_merges(governed: Governed, cli: Any) -> None:
     assert git(g.path, "rev-parse", "main").strip() == won["commit"]
     assert git(g.path, "rev-parse", "main^2").strip() == won["tip"]
     assert git(g.path, "status", "--porcelain") == ""
+
+
+def test_branch_moving_during_merge_writes_nothing(governed: Governed, cli: Any) -> None:
+    """The branch moves between the count and the update of main: the pinned check."""
+    from senate.merging import _attempt
+
+    g = governed
+    pid = open_add_field(cli, g)
+    approve(g, pid, "alice", "bob")
+    counted = find_proposal(g.git, pid)  # what merge reads first
+    vote(g, pid, "carol", "reject", reason="Late, but counted next time.")
+    snap = refs_snapshot(g)
+    outcome = _attempt(g.git, counted, None, None, 1)
+    assert outcome is not None and not hasattr(outcome, "commit")
+    assert outcome.to_json()["refused"] == "moved"
+    assert refs_snapshot(g) == snap
