@@ -198,3 +198,20 @@ def test_progress_bar_only_on_a_terminal(governed: Governed, cli: Any) -> None:
     assert code == 0 and b"auditing main" in seen
     code, out, seen = on_terminal([*args, "--json"], env)
     assert code == 0 and json.loads(out)["ok"] is True and seen == b""
+
+
+def test_editing_a_merged_proposal_or_an_archive_on_main(governed: Governed, cli: Any) -> None:
+    """A merged proposal's SQL feeds the migrations; archives are records: both are
+    written only by Senate."""
+    g = governed
+    a, _, c = good_history(cli, g)
+    main = git(g.path, "rev-parse", "main").strip()
+    sql = make_commit(g, main, "fix sql\n", signer=None,
+                      changes={f"proposals/{a}/migration.sql": b"DROP TABLE artifacts;\n"})
+    votes = make_commit(g, sql, "tidy\n", signer=None,
+                        changes={f"proposals/archive/{c}/votes.md": b"nobody objected\n"})
+    git(g.path, "update-ref", "refs/heads/main", votes, main)
+    code, report = audit(cli, g)
+    assert code == 1
+    assert [(v["commit"], v["kind"]) for v in report["violations"]] == [
+        (sql, "direct_change"), (votes, "bad_archive")]

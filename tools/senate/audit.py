@@ -7,12 +7,15 @@ commit must be one of:
   say exactly what that count says; and whose tree is the plain merge plus only the
   version bump;
 - an archive commit that only adds files under proposals/archive/<id>/;
-- any other commit, as long as it changes nothing under schemas/ nor senate.toml.
+- any other commit, as long as it changes nothing under schemas/ nor senate.toml, nor
+  what came through earlier merges and archives: a proposal's folder (its migration.sql
+  feeds the generated migrations) and proposals/archive/ are written only by Senate.
 Nothing is taken from the merge's signature or author: only the votes decide.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -29,6 +32,7 @@ from senate.registry import SCHEMA_DIR
 from senate.tally_report import check_reason
 from senate.trailers import parse_trailers
 
+PROPOSAL_FILE = re.compile(rf"{PROPOSALS_DIR}/[0-9]{{4}}-[^/]+/")
 ViolationKind = Literal[
     "direct_change", "not_approved", "tampered_trailer", "hidden_change", "bad_archive"
 ]
@@ -108,11 +112,16 @@ def audit_commit(git: GitRepo, oid: str) -> tuple[list[Violation], str | None]:
     changed = git.changed_paths(parents[0], oid)
     if "senate-archive-reason" in fields:
         return audit_archive(git, oid, parents[0], changed, fields), None
-    touched = governed(changed)
+    out: list[Violation] = []
+    touched = governed(changed) + [p for p in changed if PROPOSAL_FILE.match(p)]
     if touched:
-        return [Violation(oid, "direct_change", "changes " + ", ".join(touched[:5]) +
-                          " without a Senate merge")], None
-    return [], None
+        out.append(Violation(oid, "direct_change", "changes " + ", ".join(touched[:5]) +
+                             " without a Senate merge"))
+    archived = [p for p in changed if p.startswith(f"{ARCHIVE_DIR}/")]
+    if archived:
+        out.append(Violation(oid, "bad_archive", "changes archived records outside an "
+                             f"archive commit: {', '.join(archived[:5])}"))
+    return out, None
 
 
 def audit_archive(
