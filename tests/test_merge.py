@@ -58,6 +58,7 @@ def test_merge_happy_path(governed: Governed, cli: Any) -> None:
     out = r.json()
     merge = git(g.path, "rev-parse", "main").strip()
     assert out["commit"] == merge and out["merged"] is True
+    assert out["worktree"] == "updated"
 
     # A true merge: parents are the old main and exactly the counted tip.
     assert git(g.path, "rev-list", "--parents", "-n1", merge).split()[1:] == [
@@ -264,6 +265,7 @@ def test_parallel_merges_all_land(governed: Governed, cli: Any, tmp_path: Path,
         assert version(Governed(repo), "main", t) == before[t] + 1
         props = json.loads(git(repo, "show", f"main:schemas/{t}.json"))["properties"]
         assert "race_field" in props
+    assert {r["worktree"] for _, r in results} == {"absent" if bare else "updated"}
     if not bare:
         assert git(repo, "status", "--porcelain") == ""
     print("attempts:", [r["attempts"] for _, r in results])
@@ -299,3 +301,21 @@ def test_branch_moving_during_merge_writes_nothing(governed: Governed, cli: Any)
     assert outcome is not None and not hasattr(outcome, "commit")
     assert outcome.to_json()["refused"] == "moved"
     assert refs_snapshot(g) == snap
+
+
+def test_index_locked_after_the_write_reports_a_stale_work_tree(
+    governed: Governed, cli: Any
+) -> None:
+    """A git command holding the index lock: the merge stands and says so."""
+    g = governed
+    pid = open_add_field(cli, g)
+    approve(g, pid, "alice", "bob")
+    lock = g.path / ".git" / "index.lock"
+    lock.write_text("")
+    r = cli("--repo", g.path, "merge", pid)
+    assert r.code == 0, r.err
+    assert "work tree could not be updated" in r.out
+    assert git(g.path, "log", "-1", "--format=%s", "main").startswith(f"merge({pid})")
+    lock.unlink()
+    git(g.path, "checkout", "-q", "-f", "main")
+    assert git(g.path, "status", "--porcelain") == ""

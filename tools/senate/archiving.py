@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from senate.counting import Count, count_ref
 from senate.errors import ConflictError, UsageError
 from senate.git import GitRepo
-from senate.mainline import advance_main, write_main_commit
+from senate.mainline import WorkTree, advance_main, write_main_commit
 from senate.proposal import ARCHIVE_DIR, PROPOSALS_DIR
 from senate.proposals import ARCHIVE_TAG_PREFIX, branch_ref, find_proposal
 
@@ -35,7 +35,7 @@ class Archived:
     kind: ArchiveKind
     reason: str
     branch_deleted: bool
-    worktree_updated: bool
+    worktree: WorkTree
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -47,7 +47,7 @@ class Archived:
             "kind": self.kind,
             "reason": self.reason,
             "branch_deleted": self.branch_deleted,
-            "worktree_updated": self.worktree_updated,
+            "worktree": self.worktree,
         }
 
 

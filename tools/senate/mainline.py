@@ -6,11 +6,13 @@ same whichever wrote it.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from senate import sshsig
 from senate.commits import agent_for_key
-from senate.errors import SenateError
+from senate.errors import GitError, SenateError
 from senate.git import GitRepo, Person
 from senate.git.repo import MAIN
 from senate.git.worktree import checkout_main, local_changes, main_checked_out, main_lock
@@ -18,6 +20,7 @@ from senate.proposals import policy_at
 
 MAIN_REF = f"refs/heads/{MAIN}"
 SENATE_PERSON = Person("senate", "senate@agents.invalid")
+WorkTree = Literal["absent", "updated", "stale"]  # main not checked out / in step / behind
 
 
 class LocalChanges(SenateError):
@@ -27,19 +30,20 @@ class LocalChanges(SenateError):
     http_status = 409
 
 
-def advance_main(git: GitRepo, new: str, expected_old: str) -> bool:
-    """CAS main from `expected_old` to `new`; True when a work tree was updated too.
+def advance_main(git: GitRepo, new: str, expected_old: str) -> WorkTree:
+    """CAS main from `expected_old` to `new`, then bring a checked-out work tree along.
 
     Raises ConflictError when main moved (nothing written) and LocalChanges when the
-    checked-out work tree is dirty (nothing written).
+    checked-out work tree is dirty (nothing written). Returns "stale" when main moved
+    but the checkout failed (say, a git command held the index lock): the write stands.
     """
     if not main_checked_out(git):
         git.update_ref(MAIN_REF, new, expected_old)
-        return False
+        return "absent"
     with main_lock(git):
         if not main_checked_out(git):  # someone switched branches meanwhile
             git.update_ref(MAIN_REF, new, expected_old)
-            return False
+            return "absent"
         problems = local_changes(git, git.changed_paths(expected_old, new))
         if problems:
             listed = "; ".join(problems[:5]) + ("; ..." if len(problems) > 5 else "")
@@ -48,8 +52,18 @@ def advance_main(git: GitRepo, new: str, expected_old: str) -> bool:
                 "commit, stash or remove them (`git status`), then run the command again",
             )
         git.update_ref(MAIN_REF, new, expected_old)
-        checkout_main(git)
-    return True
+        try:
+            checkout_main(git)
+        except GitError:
+            return "stale"
+    return "updated"
+
+
+def worktree_note(state: WorkTree) -> str:
+    if state != "stale":
+        return ""
+    return ("\nwarning: main moved but its work tree could not be updated; run "
+            "`git checkout -f main` (there were no local changes)")
 
 
 def write_main_commit(

@@ -20,7 +20,7 @@ from senate.counting import Count, count_ref
 from senate.errors import ConflictError
 from senate.git import GitRepo
 from senate.git.merging import edit_tree, merge_commits, read_tree_file
-from senate.mainline import LocalChanges, advance_main, write_main_commit
+from senate.mainline import LocalChanges, WorkTree, advance_main, write_main_commit
 from senate.proposals import ProposalRef, branch_ref, find_proposal
 from senate.registry import SCHEMA_DIR, VERSION_KEY, dump_schema, parse_schema, version_of
 from senate.tally_report import check_reason
@@ -52,7 +52,7 @@ class Merged:
     approved_by: tuple[str, ...]
     versions: tuple[tuple[str, int], ...]
     attempts: int
-    worktree_updated: bool
+    worktree: WorkTree
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -66,7 +66,7 @@ class Merged:
             "approved_by": list(self.approved_by),
             "schema_versions": dict(self.versions),
             "attempts": self.attempts,
-            "worktree_updated": self.worktree_updated,
+            "worktree": self.worktree,
         }
 
 

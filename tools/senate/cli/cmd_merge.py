@@ -25,6 +25,7 @@ def merge(ctx: click.Context, proposal_id: str, key: str | None, expected_tip: s
     from senate.archiving import Archived, archive_proposal
     from senate.git import GitRepo
     from senate.git.repo import MAIN
+    from senate.mainline import worktree_note
     from senate.merging import Merged, Refused, merge_proposal
     from senate.proposals import ARCHIVE_TAG_PREFIX, branch_ref
     from senate.sshsig import load_private_key
@@ -45,7 +46,8 @@ def merge(ctx: click.Context, proposal_id: str, key: str | None, expected_tip: s
     if isinstance(outcome, Merged):
         versions = ", ".join(f"{t} v{v}" for t, v in outcome.versions) or "no schema"
         emit(outcome.to_json(), f"merged {proposal_id} into {MAIN} as {outcome.commit[:12]} "
-             f"({versions}; approved by {', '.join(outcome.approved_by)})")
+             f"({versions}; approved by {', '.join(outcome.approved_by)})"
+             + worktree_note(outcome.worktree))
         return 0
     data = outcome.to_json()
     text = f"not merged: {data['reason']}"
@@ -70,6 +72,7 @@ def archive(ctx: click.Context, proposal_id: str, reason: str, key: str | None,
     from senate.archiving import archive_proposal
     from senate.git import GitRepo
     from senate.git.repo import MAIN
+    from senate.mainline import worktree_note
     from senate.proposals import ARCHIVE_TAG_PREFIX, branch_ref
     from senate.sshsig import load_private_key
 
@@ -80,4 +83,4 @@ def archive(ctx: click.Context, proposal_id: str, reason: str, key: str | None,
                          lambda: archive_proposal(git, proposal_id, reason, key=private))
     note = "" if done.branch_deleted else " (the branch moved meanwhile and was kept)"
     emit(done.to_json(), f"archived {proposal_id} as {done.kind}: {done.commit[:12]} on "
-         f"{MAIN}, tag {done.tag}{note}")
+         f"{MAIN}, tag {done.tag}{note}" + worktree_note(done.worktree))
