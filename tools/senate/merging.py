@@ -172,7 +172,8 @@ def _attempt(
     if plan.tree is None:
         return Refused(ref.id, "conflict", f"proposal/{ref.id} no longer merges cleanly "
                        f"into main ({ref.main[:12]}): conflicts in {', '.join(plan.conflicts)}; "
-                       "nothing merged", c)
+                       "nothing merged. Merge main into the branch and resolve (if the patch "
+                       "id changes, the votes must be cast again)", c)
     assert plan.tree is not None
     commit = write_main_commit(git, plan.tree, [ref.main, ref.tip], merge_message(c, plan), key)
     if git.ref_target(branch_ref(ref.id)) != ref.tip:
