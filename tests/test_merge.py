@@ -319,3 +319,38 @@ def test_index_locked_after_the_write_reports_a_stale_work_tree(
     lock.unlink()
     git(g.path, "checkout", "-q", "-f", "main")
     assert git(g.path, "status", "--porcelain") == ""
+
+
+def test_merge_new_type_and_breaking_change(governed: Governed, cli: Any,
+                                            tmp_path: Path) -> None:
+    g = governed
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({
+        "title": "Brain atlas", "type": "object",
+        "properties": {"name": {"type": "string"}}, "required": ["name"]}))
+    r = cli(*propose_args(g, "--type", "brain_atlas", "--change", "add_type", "--spec", spec,
+                          "--rationale", RATIONALE, "--json"))
+    assert r.code == 0, r.err
+    new_type = r.json()["id"]
+    approve(g, new_type, "alice", "bob")
+    assert cli("--repo", g.path, "merge", new_type).code == 0
+    assert version(g, "main", "brain_atlas") == 1
+    assert ("Senate-Schema-Version", "brain_atlas=1") in trailers_of(g, g.git.resolve("main"))
+
+    before = version(g, "main", "experiment")
+    field = next(iter(json.loads(git(g.path, "show", "main:schemas/experiment.json"))
+                      ["properties"]))
+    r = cli(*propose_args(g, "--type", "experiment", "--change", "remove_field", "--field",
+                          field, "--rationale", RATIONALE, "--json"))
+    assert r.code == 0, r.err
+    breaking = r.json()["id"]
+    approve(g, breaking, "alice", "bob")
+    refused = cli("--repo", g.path, "merge", breaking, "--json")
+    assert refused.code == 1 and refused.json()["refused"] == "not_approved"
+    approve(g, breaking, "carol")
+    merged = cli("--repo", g.path, "merge", breaking, "--json")
+    assert merged.code == 0, merged.out
+    assert merged.json()["rule"] == "unanimous"
+    assert merged.json()["approved_by"] == ["alice", "bob", "carol"]
+    assert version(g, "main", "experiment") == before + 1
+    assert cli("--repo", g.path, "audit").code == 0
