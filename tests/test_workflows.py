@@ -238,6 +238,18 @@ def test_migrate_commit_step_pushes_only_migrations(governed: Governed, cli: Any
     audit = cli("--repo", origin, "audit", "--json")
     assert audit.code == 0 and audit.json()["ok"] is True
 
+    # A generator that commits by itself: the step only pushes.
+    (ws / "migrations" / "postgres").mkdir()
+    (ws / "migrations" / "postgres" / f"0001_{pid}.sql").write_text("BEGIN;\nCOMMIT;\n")
+    git(ws, "add", "migrations")
+    git(ws, "-c", "user.name=gen", "-c", "user.email=gen@example.invalid", "commit", "-qm",
+        "migrations: by the generator")
+    runs = run_job(init_files(g)[1], ws, {}, tmp_path, only={step})
+    assert runs[0].code == 0, runs[0].out
+    assert git(origin, "rev-parse", "main") == git(ws, "rev-parse", "HEAD")
+    assert git(origin, "log", "-1", "--format=%s", "main").strip() == (
+        "migrations: by the generator")
+
 
 def postgres_dsn(default: str) -> str | None:
     dsn = os.environ.get("SENATE_TEST_PG_DSN", default)
