@@ -251,7 +251,7 @@ class GitRepo:
         """Create a ref; fails, never overwrites, when it exists (atomic via the lock file)."""
         try:
             self._repo.references.create(name, pygit2.Oid(hex=oid), force=False)
-        except (pygit2.AlreadyExistsError, ValueError, pygit2.GitError) as exc:
+        except (pygit2.AlreadyExistsError, ValueError, pygit2.GitError, OSError) as exc:
             raise ConflictError(
                 f"{name} already exists", "someone else created it first; pick another id"
             ) from exc
@@ -266,7 +266,7 @@ class GitRepo:
             )
         try:
             ref.set_target(pygit2.Oid(hex=new), f"senate: {name} {expected_old[:12]}..{new[:12]}")
-        except pygit2.GitError as exc:
+        except (pygit2.GitError, OSError) as exc:  # OSError: ref lock held
             raise ConflictError(
                 f"{name} moved while we were working ({exc})",
                 "run the command again: it will read the new state",

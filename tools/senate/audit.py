@@ -1,0 +1,189 @@
+"""`senate audit`: replay main's history and re-verify every governed change from git alone.
+
+Walking main's first-parent line from its root (the `senate init` commit, trusted), each
+commit must be one of:
+- a Senate merge (two parents, Senate-Proposal trailer) whose second parent, counted with
+  the roster at the merge base and the clock at the merge, is approved; whose trailers
+  say exactly what that count says; and whose tree is the plain merge plus only the
+  version bump;
+- an archive commit that only adds files under proposals/archive/<id>/;
+- any other commit, as long as it changes nothing under schemas/ nor senate.toml, nor
+  what came through earlier merges and archives: a proposal's folder (its migration.sql
+  feeds the generated migrations) and proposals/archive/ are written only by Senate.
+Nothing is taken from the merge's signature or author: only the votes decide.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from senate.counting import count_ref
+from senate.errors import SenateError
+from senate.git import GitRepo
+from senate.git.merging import tree_diff_paths
+from senate.merging import approvers, plan_merge
+from senate.policy import POLICY_FILE
+from senate.proposal import ARCHIVE_DIR, PROPOSALS_DIR, check_id
+from senate.proposals import ProposalRef, main_tip
+from senate.registry import SCHEMA_DIR
+from senate.tally_report import check_reason
+from senate.trailers import parse_trailers
+
+PROPOSAL_FILE = re.compile(rf"{PROPOSALS_DIR}/[0-9]{{4}}-[^/]+/")
+ViolationKind = Literal[
+    "direct_change", "not_approved", "tampered_trailer", "hidden_change", "bad_archive"
+]
+
+
+@dataclass(frozen=True)
+class Violation:
+    commit: str
+    kind: ViolationKind
+    message: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"commit": self.commit, "kind": self.kind, "message": self.message}
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    main: str
+    root: str
+    commits: int
+    merges: tuple[tuple[str, str], ...]  # (commit, proposal) of every Senate merge seen
+    violations: tuple[Violation, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "main": self.main,
+            "root": self.root,
+            "commits": self.commits,
+            "merges": [{"commit": c, "proposal": p} for c, p in self.merges],
+            "violations": [v.to_json() for v in self.violations],
+        }
+
+
+def mainline(git: GitRepo) -> list[str]:
+    """Main's first-parent line, oldest (the root) first."""
+    return list(reversed(list(git.first_parent_history(main_tip(git)))))
+
+
+def audit(
+    git: GitRepo, commits: list[str] | None = None, step: Callable[[], None] | None = None
+) -> AuditReport:
+    line = mainline(git) if commits is None else commits
+    violations: list[Violation] = []
+    merges: list[tuple[str, str]] = []
+    for oid in line[1:]:
+        found, proposal = audit_commit(git, oid)
+        violations += found
+        if proposal is not None:
+            merges.append((oid, proposal))
+        if step is not None:
+            step()
+    return AuditReport(line[-1], line[0], len(line), tuple(merges), tuple(violations))
+
+
+def _fields(message: str) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for t in parse_trailers(message):
+        out.setdefault(t.key.lower(), []).append(t.value)
+    return out
+
+
+def governed(paths: list[str]) -> list[str]:
+    return [p for p in paths if p.startswith(f"{SCHEMA_DIR}/") or p == POLICY_FILE]
+
+
+def audit_commit(git: GitRepo, oid: str) -> tuple[list[Violation], str | None]:
+    """The violations in one commit of main's first-parent line, and its proposal if any."""
+    parents = git.commit_parents(oid)
+    fields = _fields(git.commit_message(oid))
+    if len(parents) == 2 and "senate-proposal" in fields:
+        return audit_merge(git, oid, parents[0], parents[1], fields)
+    changed = git.changed_paths(parents[0], oid)
+    if "senate-archive-reason" in fields:
+        return audit_archive(git, oid, parents[0], changed, fields), None
+    out: list[Violation] = []
+    touched = governed(changed) + [p for p in changed if PROPOSAL_FILE.match(p)]
+    if touched:
+        out.append(Violation(oid, "direct_change", "changes " + ", ".join(touched[:5]) +
+                             " without a Senate merge"))
+    archived = [p for p in changed if p.startswith(f"{ARCHIVE_DIR}/")]
+    if archived:
+        out.append(Violation(oid, "bad_archive", "changes archived records outside an "
+                             f"archive commit: {', '.join(archived[:5])}"))
+    return out, None
+
+
+def audit_archive(
+    git: GitRepo, oid: str, parent: str, changed: list[str], fields: dict[str, list[str]]
+) -> list[Violation]:
+    ids = fields.get("senate-proposal", [])
+    if len(ids) != 1:
+        return [Violation(oid, "bad_archive", "an archive commit must name one proposal")]
+    folder = f"{ARCHIVE_DIR}/{ids[0]}/"
+    bad = [p for p in changed
+           if not p.startswith(folder) or git.blob_id(parent, p) is not None]
+    if bad:
+        return [Violation(oid, "bad_archive", f"the archive of {ids[0]} does more than add "
+                          f"{folder}: {', '.join(bad[:5])}")]
+    return []
+
+
+def audit_merge(
+    git: GitRepo, oid: str, main: str, tip: str, fields: dict[str, list[str]]
+) -> tuple[list[Violation], str | None]:
+    ids = fields["senate-proposal"]
+    if len(ids) != 1:
+        return [Violation(oid, "tampered_trailer", f"Senate-Proposal given {len(ids)} times")], None
+    pid = ids[0]
+    try:
+        check_id(pid)
+    except SenateError:
+        return [Violation(oid, "tampered_trailer", f"invalid Senate-Proposal {pid!r}")], None
+    if git.read_file(tip, f"{PROPOSALS_DIR}/{pid}/proposal.json") is None:
+        return [Violation(oid, "not_approved",
+                          f"the second parent {tip[:12]} holds no proposal {pid}")], pid
+    base = git.merge_base(main, tip) or main
+    ref = ProposalRef(pid, "branch", tip, base, main)
+    try:
+        c = count_ref(git, ref, now=git.commit_time(oid))
+    except SenateError as exc:
+        return [Violation(oid, "not_approved", f"{pid} cannot be counted: {exc.message}")], pid
+    out: list[Violation] = []
+    reason = check_reason(c)
+    if reason is not None:
+        out.append(Violation(oid, "not_approved", f"{pid} was not approved at "
+                             f"{tip[:12]}: {reason}"))
+    plan = plan_merge(git, main, tip, base)
+    expected: dict[str, list[str]] = {
+        "senate-patch-id": [c.patch_id],
+        "senate-tip": [tip],
+        "senate-rule": [c.tally.rule.name],
+        "senate-approved-by": list(approvers(c)),
+        "senate-schema-version": [f"{t}={v}" for t, v in plan.versions],
+    }
+    for key, want in expected.items():
+        got = fields.get(key, [])
+        if sorted(got) != sorted(want):
+            out.append(Violation(oid, "tampered_trailer", f"{key.title()} says "
+                                 f"{', '.join(got) or 'nothing'}; the count says "
+                                 f"{', '.join(want) or 'nothing'}"))
+    if plan.tree is None:
+        out.append(Violation(oid, "hidden_change", f"{pid} does not merge cleanly into "
+                             f"{main[:12]} ({', '.join(plan.conflicts)}): the recorded "
+                             "tree was resolved by hand"))
+    elif plan.tree != git.commit_tree(oid):
+        extra = tree_diff_paths(git, plan.tree, git.commit_tree(oid))
+        out.append(Violation(oid, "hidden_change", "the merge changes more than the "
+                             f"proposal and its version bump: {', '.join(extra[:5])}"))
+    return out, pid

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import sys
+
+import click
+
+from senate.cli.output import OUTPUT, emit, json_option, repo_path
+from senate.cli.remote_opts import fetch_option, maybe_fetch
+
+
+@click.command()
+@json_option
+@fetch_option
+@click.pass_context
+def audit(ctx: click.Context, fetch_remote: str | None) -> int:
+    """Replay main's history: every change to schemas/ or senate.toml must be a Senate
+    merge whose tally re-verifies from git alone. Exit 1 if any violation."""
+    from senate.audit import audit as run_audit
+    from senate.audit import mainline
+    from senate.git import GitRepo
+
+    git = GitRepo.open(repo_path(ctx))
+    maybe_fetch(git, fetch_remote)
+    commits = mainline(git)
+    if not OUTPUT.json and sys.stderr.isatty():
+        with click.progressbar(length=max(len(commits) - 1, 0), label="auditing main",
+                               file=sys.stderr) as bar:
+            report = run_audit(git, commits, lambda: bar.update(1))
+    else:
+        report = run_audit(git, commits)
+    lines = [f"audited {report.commits} commits on main's first-parent line from "
+             f"{report.root[:12]}; {len(report.merges)} Senate merges re-verified"]
+    lines += [f"  ! {v.commit[:12]} {v.kind}: {v.message}" for v in report.violations]
+    lines.append("ok: main changed only through approved proposals" if report.ok
+                 else f"{len(report.violations)} violation(s)")
+    emit(report.to_json(), "\n".join(lines))
+    return 0 if report.ok else 1
