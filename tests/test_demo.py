@@ -15,6 +15,14 @@ def test_demo_runs_the_flow(tmp_path: Path) -> None:
     breaking = next(s for t, s in by_step.items() if "(breaking)" in t)
     assert (breaking["status"], breaking["rule"]) == ("rejected", "unanimous")
     assert any("senate init" in line for line in lines)
+    merged = next(s for t, s in by_step.items() if t.startswith("senate merge 0001"))
+    assert merged["schema_versions"] == {"experiment": 2}
+    archived = next(s for t, s in by_step.items() if "(refused, archived)" in t)
+    assert archived["tag"] == "refs/tags/archive/0002-experiment-source-doi"
+    migrated = by_step["senate migrate generate + apply (SQLite)"]
+    assert migrated["experiment_schema_version"] == 2
+    assert migrated["backfilled"].endswith("replication_status = 'not_attempted'")
+    assert by_step["senate audit"]["ok"] is True
 
 
 def test_demo_command_json(tmp_path: Path, cli: Any) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from senate.git import GitRepo
 from senate.tally import VoteValue
 
 AGENTS = ("ada", "babbage", "curie", "darwin")
@@ -60,21 +61,25 @@ def run_demo(workdir: Path, say: Callable[[str], None]) -> DemoLog:
     git, root = init_repo(repo_path, specs)
     log.step("senate init", repo=str(repo_path), agents=list(AGENTS), commit=root[:12])
 
+    database = setup_platform_database(git, workdir, log)
+
     compatible = open_proposal(git, keys["ada"], ProposalRequest(
-        artifact_type="experiment", change_type="add_field", field="statistical_power",
-        field_spec={"type": "number", "minimum": 0, "maximum": 1,
-                    "description": "Achieved power (1 - beta) at the reported effect size."},
-        rationale="Meta-analyses weight underpowered studies down. Use case: the synthesis "
-        "agent ranks fear-extinction experiments by power before pooling effect sizes.",
+        artifact_type="experiment", change_type="add_field", field="replication_status",
+        field_spec={"enum": ["not_attempted", "replicated", "failed_to_replicate"],
+                    "default": "not_attempted",
+                    "description": "Whether an independent lab has repeated the experiment."},
+        rationale="Findings that failed to replicate mislead synthesis. Use case: the "
+        "hypothesis agent discounts fear-extinction results that failed to replicate.",
     ))
     log.step("ada proposes (compatible)", id=compatible.id, branch=compatible.branch,
              senate_verdict="backward compatible" if compatible.backward_compatible
              else "breaking")
 
     cast(git, compatible.id, keys["curie"], None,
-         "Should this be post hoc power? Post hoc power is a function of the p value.")
+         "Who sets failed_to_replicate? A single failed attempt is weak evidence.")
     cast(git, compatible.id, keys["ada"], None,
-         "A priori power from the preregistration where available; the description says so.")
+         "The extraction agent, only from a published replication report; default is "
+         "not_attempted, so every existing experiment stays valid.")
     first_votes: list[tuple[str, VoteValue]] = [
         ("ada", "approve"), ("babbage", "approve"), ("curie", "approve"), ("darwin", "abstain")
     ]
@@ -102,11 +107,92 @@ def run_demo(workdir: Path, say: Callable[[str], None]) -> DemoLog:
              rule=second.tally.rule.name, rule_reason=second.tally.rule.reason,
              approve=second.tally.approve, reject=second.tally.reject,
              required=second.tally.required)
-    for extra in _later_steps():
-        extra(git, log, keys, compatible.id, breaking.id, workdir)
+    merge_and_archive(git, log, compatible.id, breaking.id)
+    migrate_platform(git, log, database)
+    from senate.audit import audit
+
+    report = audit(git)
+    log.step("senate audit", ok=report.ok, commits=report.commits,
+             merges=[p for _, p in report.merges],
+             violations=[v.message for v in report.violations])
     return log
 
 
-def _later_steps() -> list[Callable[..., None]]:
-    """Merge, archive, migrations and audit, added as those parts of Senate land."""
-    return []
+def setup_platform_database(git: GitRepo, workdir: Path, log: DemoLog) -> str:
+    """The platform's SQLite database as it exists before any proposal: the baseline
+    migration, then the shipped sample artifacts."""
+    from senate.migrate.apply import apply
+    from senate.migrate.db import connect
+    from senate.migrate.generate import generate
+    from senate.migrate.verify import load_samples
+    from senate.proposals import main_tip, policy_at
+
+    url = f"sqlite:///{workdir / 'platform.db'}"
+    baseline = generate(git)
+    applied = apply(git, url)
+    storage = policy_at(git, main_tip(git)).storage
+    rows = [
+        (ident, kind, json.dumps(doc))
+        for kind, docs in load_samples(None).items()
+        for ident, doc in docs
+    ]
+    db = connect(url)
+    try:
+        db.insert_many(
+            f"INSERT INTO {storage.artifacts_table} ({storage.id_column}, "
+            f"{storage.type_column}, {storage.metadata_column}) VALUES (?, ?, ?)",
+            rows,
+        )
+    finally:
+        db.close()
+    log.step("platform database (SQLite) before any proposal", database=url,
+             baseline=[m for m in baseline.migrations], applied=list(applied.applied),
+             artifacts=len(rows))
+    return url
+
+
+def merge_and_archive(git: GitRepo, log: DemoLog, compatible: str, breaking: str) -> None:
+    from senate.archiving import archive_proposal
+    from senate.merging import Merged, merge_proposal
+
+    merged = merge_proposal(git, compatible)
+    assert isinstance(merged, Merged), merged
+    log.step("senate merge " + compatible, commit=merged.commit[:12],
+             approved_by=list(merged.approved_by), schema_versions=dict(merged.versions))
+    refused = merge_proposal(git, breaking)
+    assert not isinstance(refused, Merged)
+    archived = archive_proposal(git, breaking, refused.reason)
+    log.step("senate merge " + breaking + " (refused, archived)", refused=refused.reason,
+             archive_commit=archived.commit[:12], tag=archived.tag)
+
+
+def migrate_platform(git: GitRepo, log: DemoLog, url: str) -> None:
+    from senate.migrate.apply import apply
+    from senate.migrate.db import connect
+    from senate.migrate.generate import generate
+    from senate.proposals import main_tip, policy_at
+
+    generated = generate(git)
+    applied = apply(git, url)
+    storage = policy_at(git, main_tip(git)).storage
+    db = connect(url)
+    try:
+        row = db.query(
+            f"SELECT {storage.id_column}, {storage.metadata_column} FROM "
+            f"{storage.artifacts_table} WHERE {storage.type_column} = 'experiment' "
+            f"ORDER BY {storage.id_column} LIMIT 1"
+        )[0]
+        current = db.query(
+            f"SELECT schema_version FROM {storage.registry_table} "
+            "WHERE artifact_type = 'experiment' AND is_current = 1"
+        )[0][0]
+        history = [r[0] for r in db.query(
+            f"SELECT migration_id FROM {storage.history_table} ORDER BY version")]
+    finally:
+        db.close()
+    metadata = json.loads(row[1])
+    log.step("senate migrate generate + apply (SQLite)", generated=list(generated.migrations),
+             applied=list(applied.applied), experiment_schema_version=current,
+             migration_history=history,
+             backfilled=f"{row[0]}: replication_status = "
+             f"{metadata.get('replication_status')!r}")
