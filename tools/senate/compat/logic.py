@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from senate.compat.conjoin import conjoin
 from senate.compat.ctx import Ctx, change, first_reason, rebase, unknowns
 from senate.compat.model import Breaks, Change, invert
 from senate.compat.resolve import FALSE, PASSIVE, Document, View
@@ -248,7 +249,7 @@ def conditional_changes(ctx: Ctx, o: View, n: View) -> list[Change]:
                            f"and else: {first_reason(cond)}"), *unknowns(cond, "/if")]
         out = rebase(cond, "/if")
         for keyword in ("then", "else"):
-            out += ctx.at(o.get(keyword, True), n.get(keyword, True), "/" + keyword)
+            out += _branch_in_context(ctx, o, n, keyword)
         return out
     side, other = (n, "added") if "if" in n else (o, "removed")
     branches = [side.get("then", True), side.get("else", True)]
@@ -259,4 +260,24 @@ def conditional_changes(ctx: Ctx, o: View, n: View) -> list[Change]:
     return [change(f"conditional_{other}", "/if", breaks, f"if/then/else {other}")]
 
 
+def _branch_in_context(ctx: Ctx, o: View, n: View, keyword: str) -> list[Change]:
+    """then/else compared together with their sibling keywords (they apply together),
+    keeping only what the siblings' own comparison does not already report."""
+    plain = ctx.rel(o.get(keyword, True), n.get(keyword, True))
+    if all(c.breaks == "none" and c.kind != "unknown" for c in plain):
+        return rebase(plain, "/" + keyword)
+    base_o = {k: v for k, v in o.items() if k not in _CONDITIONAL}
+    base_n = {k: v for k, v in n.items() if k not in _CONDITIONAL}
+    with_o = conjoin(ctx.old, base_o, ctx.old.view(o.get(keyword, True)), ctx.old.keep)
+    with_n = conjoin(ctx.new, base_n, ctx.new.view(n.get(keyword, True)), ctx.new.keep)
+    if with_o is None or with_n is None:
+        return rebase(plain, "/" + keyword)
+    ctx.old.keep.append(base_o)
+    ctx.new.keep.append(base_n)
+    already = {(c.kind, c.path, c.breaks) for c in ctx.rel(base_o, base_n)}
+    return rebase((c for c in ctx.rel(with_o, with_n)
+                   if (c.kind, c.path, c.breaks) not in already), "/" + keyword)
+
+
+_CONDITIONAL = frozenset({"if", "then", "else"})
 LOGIC_KEYWORDS = frozenset({*COMBINATORS, "not", "if", "then", "else"})

@@ -1,0 +1,55 @@
+"""`a ∧ b` as one keyword map, when that can be done exactly.
+
+Used to compare then/else in the context of the keywords beside them: a constraint that
+then adds but its siblings already impose is no narrowing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from senate.compat.resolve import FALSE, PASSIVE, Document, View
+
+# additionalProperties / patternProperties / unevaluated* see their sibling properties:
+# merging two property maps under them would change what they see.
+_CONTENT = frozenset({"additionalProperties", "patternProperties", "unevaluatedProperties"})
+
+
+def conjoin(doc: Document, a: View, b: View, keep: list[Any]) -> View | None:
+    """The conjunction of two views of `doc`, or None when no exact merge exists.
+
+    Constructed nodes are appended to `keep`, so their ids stay valid memo keys.
+    """
+    if a is FALSE or b is FALSE:
+        return FALSE
+    out = dict(a)
+    for key, value in b.items():
+        if key in PASSIVE:
+            out.setdefault(key, value)
+        elif key not in out or _same(out[key], value):
+            out[key] = value
+        elif key == "required" and isinstance(value, list) and isinstance(out[key], list):
+            out[key] = list(dict.fromkeys([*out[key], *value]))
+        elif key == "properties" and isinstance(value, dict) and isinstance(out[key], dict):
+            if (a.keys() | b.keys()) & _CONTENT:
+                return None
+            merged = dict(out[key])
+            for name, schema in value.items():
+                if name in merged and not _same(merged[name], schema):
+                    both = conjoin(doc, doc.view(merged[name]), doc.view(schema), keep)
+                    if both is None:
+                        return None
+                    keep.append(both)
+                    merged[name] = both
+                else:
+                    merged[name] = schema
+            out[key] = merged
+        else:
+            return None
+    keep.append(out)
+    return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    # Same document, so equal raw values mean the same; `True == 1` is the one trap.
+    return a == b and type(a) is type(b)
