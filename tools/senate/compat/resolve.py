@@ -155,7 +155,9 @@ class Document:
     def _normalise(self, node: dict[str, Any]) -> View:
         out = dict(node)
         _legacy(out)
-        if out.get("not") in ({}, True) and not (out.keys() - PASSIVE - {"not"}):
+        # `not` of a schema that accepts everything fails every instance, whatever its
+        # siblings say (keywords are conjunctive): the whole node accepts nothing.
+        if "not" in out and self._accepts_all(out["not"]):
             return FALSE
         pieces: list[Any] = []
         ref = out.pop("$ref", None)
@@ -178,6 +180,16 @@ class Document:
             if result is FALSE:
                 return FALSE
         return result
+
+    def _accepts_all(self, node: Any) -> bool:
+        """Whether `node` (through any $ref) accepts every instance: `not` of it is false."""
+        if node is True or node == {}:
+            return True
+        if not isinstance(node, dict) or "$ref" not in node:
+            return False
+        view = self.view(node)
+        return view is TRUE or (UNKNOWN_KEY not in view and REMOTE_KEY not in view
+                                and not (view.keys() - PASSIVE))
 
     def _inline(self, out: View, piece: Any) -> View:
         """`out` with the view of `piece` conjoined, never mutating either."""
@@ -263,7 +275,7 @@ def _needs_normalising(node: dict[str, Any]) -> bool:
             if isinstance(value, bool):
                 return True
         elif key == "not":
-            if value == {} or value is True:
+            if value == {} or value is True or (isinstance(value, dict) and "$ref" in value):
                 return True
         else:
             return True
