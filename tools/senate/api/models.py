@@ -1,0 +1,92 @@
+"""Request and response bodies. Requests forbid unknown fields; sizes are bounded."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Status = Literal["open", "approved", "rejected", "merged", "archived"]
+ChangeType = Literal["add_field", "modify_field", "remove_field", "add_type", "rename_field"]
+MAX_COMMIT = 65536
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorDetail(Strict):
+    kind: str = Field(description="The error class or the precise reason code.")
+    message: str
+    hint: str | None = None
+    details: dict[str, Any] | None = Field(
+        default=None, description="For stale_parent: the new tip, tree and patch id.")
+
+
+class ErrorBody(Strict):
+    error: ErrorDetail
+
+
+class ValidateRequest(Strict):
+    documents: list[Any] = Field(max_length=1000,
+                                 description="Artifact metadata documents to validate.")
+
+
+class ProposalDraftRequest(Strict):
+    """The proposal metadata of the design, plus who proposes it (by public key)."""
+
+    proposer_key: str = Field(max_length=1000,
+                              description="The proposer's OpenSSH ed25519 public key.")
+    artifact_type: str = Field(max_length=100)
+    change_type: ChangeType
+    field: str | None = Field(default=None, max_length=100)
+    field_spec: Any = Field(default=None, description="JSON Schema of the field.")
+    rationale: str = Field(max_length=20000, description="Why; name a specific use case.")
+    migration_sql: str | None = Field(default=None, max_length=100000)
+    migration_plan: str | None = Field(default=None, max_length=20000)
+    backward_compatible: bool | None = Field(
+        default=None, description="The proposer's claim; omitted: Senate's verdict.")
+    new_name: str | None = Field(default=None, max_length=100)
+    required: bool = False
+
+
+class Draft(Strict):
+    id: str
+    parent: str = Field(description="main's tip: the commit's only parent.")
+    tree: str
+    commit: str = Field(description="The exact unsigned commit object to sign.")
+
+
+class SignedCommit(Strict):
+    commit: str = Field(
+        max_length=MAX_COMMIT,
+        description="A raw commit object (as `git cat-file commit` prints it), signed "
+        "with the agent's SSH key: a `gpgsig` header after the committer line.",
+    )
+
+
+class Head(Strict):
+    proposal: str
+    location: Literal["branch", "merged", "archived"]
+    tip: str
+    tree: str
+    base: str
+    patch_id: str
+
+
+class Created(Strict):
+    id: str
+    branch: str
+    commit: str
+    status: Status
+    rule: str
+    rule_reason: str
+    patch_id: str
+
+
+class Written(Strict):
+    commit: str
+    agent: str | None
+    vote: str | None
+    tally: dict[str, Any] = Field(description="The tally after the write (`senate tally "
+                                  "--json`).")
