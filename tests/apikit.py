@@ -70,3 +70,43 @@ def start_subprocess(repo: Path, port: int) -> subprocess.Popen[bytes]:
         env={"PYTHONPATH": str(TOOLS), "PATH": "/usr/bin:/bin"},
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
+
+
+@contextmanager
+def serve_in_subprocess(repo: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = free_port()
+    proc = start_subprocess(repo, port)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(url)
+        yield url, proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+        proc.wait(timeout=10)
+
+
+def fsck(repo: Path) -> str:
+    """`git fsck --strict` output; fails on any error (dangling objects are fine)."""
+    out = subprocess.run(["git", "-C", str(repo), "fsck", "--strict", "--no-progress"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    bad = [line for line in (out.stdout + out.stderr).splitlines()
+           if not line.startswith(("dangling ", "Checking", "notice"))]
+    assert not bad, bad
+    return out.stdout
+
+
+def first_parent_chain(repo: Path, tip: str, base: str) -> list[str]:
+    """The commits base..tip, oldest first, asserting each has exactly one parent."""
+    out = subprocess.run(
+        ["git", "-C", str(repo), "rev-list", "--parents", "--reverse", f"{base}..{tip}"],
+        capture_output=True, text=True, check=True).stdout.split("\n")
+    chain: list[str] = []
+    expected_parent = base
+    for line in filter(None, out):
+        oid, *parents = line.split()
+        assert parents == [expected_parent], f"{oid} has parents {parents}"
+        chain.append(oid)
+        expected_parent = oid
+    return chain
