@@ -8,13 +8,16 @@ are not shared between threads, and a fresh handle always sees the refs on disk.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import FastAPI
+from fastapi import Path as PathParam
 
 from senate.api import errors
 from senate.api.bodylimit import DEFAULT_LIMIT, BodyLimit
 from senate.api.models import (
+    PROPOSAL_ID,
+    TYPE_NAME,
     Created,
     Draft,
     ErrorBody,
@@ -26,6 +29,9 @@ from senate.api.models import (
     Written,
 )
 from senate.git import GitRepo
+
+ProposalId = Annotated[str, PathParam(pattern=PROPOSAL_ID, description="e.g. 0007-some-name")]
+TypeName = Annotated[str, PathParam(pattern=TYPE_NAME, description="e.g. experiment")]
 
 DESCRIPTION = """
 Senate governs JSON Schemas through signed, voted git proposals. Reads are open; every
@@ -80,7 +86,7 @@ def create_app(repo_path: str | Path, body_limit: int = DEFAULT_LIMIT) -> FastAP
 
     @app.get("/api/schemas/{artifact_type}", tags=["schemas"],
              summary="A type's current schema, version and history")
-    def get_schema(artifact_type: str) -> dict[str, Any]:
+    def get_schema(artifact_type: TypeName) -> dict[str, Any]:
         from senate.proposals import main_tip
         from senate.schema_view import schema_detail
 
@@ -100,7 +106,7 @@ def create_app(repo_path: str | Path, body_limit: int = DEFAULT_LIMIT) -> FastAP
 
     @app.post("/api/schemas/{artifact_type}/validate", tags=["schemas"],
               summary="Validate artifact metadata documents against the current schema")
-    def validate(artifact_type: str, body: ValidateRequest) -> dict[str, Any]:
+    def validate(artifact_type: TypeName, body: ValidateRequest) -> dict[str, Any]:
         from senate.proposals import main_tip
         from senate.registry import check_type_name, load_schema
         from senate.validation import validate_document
@@ -144,7 +150,7 @@ def create_app(repo_path: str | Path, body_limit: int = DEFAULT_LIMIT) -> FastAP
 
     @app.get("/api/senate/schema-proposal/{proposal_id}", tags=["proposals"],
              summary="Metadata, semantic diff, schema diff, migration and tally")
-    def get_proposal(proposal_id: str) -> dict[str, Any]:
+    def get_proposal(proposal_id: ProposalId) -> dict[str, Any]:
         from senate.review import proposal_detail
 
         git = repo()
@@ -154,19 +160,19 @@ def create_app(repo_path: str | Path, body_limit: int = DEFAULT_LIMIT) -> FastAP
 
     @app.get("/api/senate/schema-proposal/{proposal_id}/head", tags=["proposals"],
              response_model=Head, summary="What a vote commit is built on: tip, tree, patch id")
-    def get_head(proposal_id: str) -> Head:
+    def get_head(proposal_id: ProposalId) -> Head:
         from senate.api.ballotwrite import head
 
         return Head(**head(repo(), proposal_id).to_json())
 
     @app.post("/api/senate/schema-proposal/{proposal_id}/vote", tags=["votes"],
               status_code=201, response_model=Written, summary="Cast a signed vote")
-    def post_vote(proposal_id: str, body: SignedCommit) -> Written:
+    def post_vote(proposal_id: ProposalId, body: SignedCommit) -> Written:
         return _write(repo(), proposal_id, body, "vote")
 
     @app.post("/api/senate/schema-proposal/{proposal_id}/comment", tags=["votes"],
               status_code=201, response_model=Written, summary="Add a signed debate comment")
-    def post_comment(proposal_id: str, body: SignedCommit) -> Written:
+    def post_comment(proposal_id: ProposalId, body: SignedCommit) -> Written:
         return _write(repo(), proposal_id, body, "comment")
 
     from senate.web.pages import router

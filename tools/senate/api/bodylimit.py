@@ -1,8 +1,10 @@
 """Reject oversized request bodies before any handler parses them (413).
 
-A declared Content-Length over the limit is refused without reading; a body without
-one (chunked) is read up to the limit and refused as soon as it passes it. Bodies here
-are small JSON documents, so buffering them whole is cheap and keeps handlers simple.
+Nothing over the limit is ever kept or parsed: a declared Content-Length over it is
+refused at once, a chunked body as soon as it passes it. Before answering, the rest of
+the body is read and thrown away (up to DRAIN_CAP) so that an ordinary client, still
+sending, sees the 413 rather than a reset connection. Bodies here are small JSON
+documents, so buffering the accepted ones whole is cheap and keeps handlers simple.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 DEFAULT_LIMIT = 256 * 1024
+DRAIN_CAP = 16 * 1024 * 1024
 
 
 class BodyLimit:
@@ -31,6 +34,7 @@ class BodyLimit:
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await self._drain(receive, 0)
             await self._refuse(send, declared.decode("latin-1"))
             return
         chunks: list[bytes] = []
@@ -42,6 +46,8 @@ class BodyLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.limit:
+                if message.get("more_body", False):
+                    await self._drain(receive, size)
                 await self._refuse(send, f"more than {self.limit}")
                 return
             chunks.append(chunk)
@@ -58,6 +64,16 @@ class BodyLimit:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    @staticmethod
+    async def _drain(receive: Receive, seen: int) -> None:
+        while seen <= DRAIN_CAP:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            seen += len(message.get("body", b""))
+            if not message.get("more_body", False):
+                return
 
     async def _refuse(self, send: Send, size: str) -> None:
         payload = json.dumps({"error": {

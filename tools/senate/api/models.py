@@ -9,6 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field
 Status = Literal["open", "approved", "rejected", "merged", "archived"]
 ChangeType = Literal["add_field", "modify_field", "remove_field", "add_type", "rename_field"]
 MAX_COMMIT = 65536
+# The same shapes the core checks (proposal.ID_RE, registry.TYPE_RE, proposal.FIELD_RE),
+# published here so clients and fuzzers see them in the OpenAPI description.
+PROPOSAL_ID = r"^[0-9]{4}-[a-z0-9][a-z0-9-]{0,62}$"
+TYPE_NAME = r"^[a-z][a-z0-9_]{0,62}$"
+FIELD_NAME = r"^[a-z_][a-z0-9_]{0,62}$"
 
 
 class Strict(BaseModel):
@@ -37,16 +42,16 @@ class ProposalDraftRequest(Strict):
 
     proposer_key: str = Field(max_length=1000,
                               description="The proposer's OpenSSH ed25519 public key.")
-    artifact_type: str = Field(max_length=100)
+    artifact_type: str = Field(pattern=TYPE_NAME)
     change_type: ChangeType
-    field: str | None = Field(default=None, max_length=100)
+    field: str | None = Field(default=None, pattern=FIELD_NAME)
     field_spec: Any = Field(default=None, description="JSON Schema of the field.")
     rationale: str = Field(max_length=20000, description="Why; name a specific use case.")
     migration_sql: str | None = Field(default=None, max_length=100000)
     migration_plan: str | None = Field(default=None, max_length=20000)
     backward_compatible: bool | None = Field(
         default=None, description="The proposer's claim; omitted: Senate's verdict.")
-    new_name: str | None = Field(default=None, max_length=100)
+    new_name: str | None = Field(default=None, pattern=FIELD_NAME)
     required: bool = False
 
 
