@@ -62,20 +62,23 @@ def serve_in_thread(repo: Path, body_limit: int | None = None) -> Iterator[str]:
         sock.close()
 
 
-def start_subprocess(repo: Path, port: int) -> subprocess.Popen[bytes]:
+def start_subprocess(repo: Path, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
     """`senate serve` as its own process (so a test can kill -9 it)."""
     return subprocess.Popen(
         [sys.executable, "-c", "from senate.cli.main import main; main()",
-         "--repo", str(repo), "serve", "--host", "127.0.0.1", "--port", str(port)],
+         "--repo", str(repo), "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--workers", str(workers)],
         env={"PYTHONPATH": str(TOOLS), "PATH": "/usr/bin:/bin"},
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
 
 
 @contextmanager
-def serve_in_subprocess(repo: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def serve_in_subprocess(
+    repo: Path, workers: int = 1
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
-    proc = start_subprocess(repo, port)
+    proc = start_subprocess(repo, port, workers)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_ready(url)

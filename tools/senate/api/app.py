@@ -30,6 +30,7 @@ from senate.api.models import (
 )
 from senate.git import GitRepo
 
+REPO_ENV = "SENATE_SERVE_REPO"
 ProposalId = Annotated[str, PathParam(pattern=PROPOSAL_ID, description="e.g. 0007-some-name")]
 TypeName = Annotated[str, PathParam(pattern=TYPE_NAME, description="e.g. experiment")]
 
@@ -71,6 +72,8 @@ def create_app(repo_path: str | Path, body_limit: int = DEFAULT_LIMIT) -> FastAP
 
     def repo() -> GitRepo:
         return GitRepo.open(path)
+
+    memo = BoundedMemo()  # ballots already checked, so a write's tally costs O(new commits)
 
     app = FastAPI(title="Senate", version="1", description=DESCRIPTION, responses=ERRORS)
     errors.install(app)
@@ -136,7 +139,7 @@ def create_app(repo_path: str | Path, body_limit: int = DEFAULT_LIMIT) -> FastAP
 
         git = repo()
         proposal_id = accept_proposal(git, body.commit.encode("utf-8"))
-        tally = count(git, proposal_id).to_json()
+        tally = count(git, proposal_id, memo=memo).to_json()
         return Created(id=proposal_id, branch=f"proposal/{proposal_id}", commit=tally["tip"],
                        status=tally["status"], rule=tally["rule"],
                        rule_reason=tally["rule_reason"], patch_id=tally["patch_id"])
@@ -168,12 +171,12 @@ def create_app(repo_path: str | Path, body_limit: int = DEFAULT_LIMIT) -> FastAP
     @app.post("/api/senate/schema-proposal/{proposal_id}/vote", tags=["votes"],
               status_code=201, response_model=Written, summary="Cast a signed vote")
     def post_vote(proposal_id: ProposalId, body: SignedCommit) -> Written:
-        return _write(repo(), proposal_id, body, "vote")
+        return _write(repo(), proposal_id, body, "vote", memo)
 
     @app.post("/api/senate/schema-proposal/{proposal_id}/comment", tags=["votes"],
               status_code=201, response_model=Written, summary="Add a signed debate comment")
     def post_comment(proposal_id: ProposalId, body: SignedCommit) -> Written:
-        return _write(repo(), proposal_id, body, "comment")
+        return _write(repo(), proposal_id, body, "comment", memo)
 
     from senate.web.pages import router
 
@@ -181,13 +184,32 @@ def create_app(repo_path: str | Path, body_limit: int = DEFAULT_LIMIT) -> FastAP
     return app
 
 
-def _write(git: GitRepo, proposal_id: str, body: SignedCommit, kind: Any) -> Written:
+def app_from_env() -> FastAPI:
+    """The app for uvicorn's worker processes (`senate serve --workers N`)."""
+    import os
+
+    return create_app(os.environ[REPO_ENV])
+
+
+class BoundedMemo(dict[tuple[str, str, str, str, int], Any]):
+    """counting's ballot memo, emptied when full: a cache, never the truth."""
+
+    LIMIT = 200_000
+
+    def __setitem__(self, key: tuple[str, str, str, str, int], value: Any) -> None:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        super().__setitem__(key, value)
+
+
+def _write(git: GitRepo, proposal_id: str, body: SignedCommit, kind: Any,
+           memo: BoundedMemo) -> Written:
     from senate.api.ballotwrite import accept_ballot
     from senate.counting import count
 
     oid, ballot = accept_ballot(git, proposal_id, body.commit.encode("utf-8"), kind)
     return Written(commit=oid, agent=ballot.agent, vote=ballot.vote,
-                   tally=count(git, proposal_id).to_json())
+                   tally=count(git, proposal_id, memo=memo).to_json())
 
 
 def _request(body: ProposalDraftRequest) -> Any:
