@@ -140,6 +140,16 @@ def test_comment_and_cli_server_option(governed: Governed, pid: str, cli: Any, u
     assert [(c["agent"], c["commit"]) for c in debate] == [("bob", result.json()["commit"])]
 
 
+def test_cli_server_unreachable(governed: Governed, cli: Any) -> None:
+    from apikit import free_port
+
+    result = cli("vote", "0001-x", "approve", "--key", governed.keys["alice"].private,
+                 "--server", f"http://127.0.0.1:{free_port()}", "--json")
+    assert result.code == 1
+    assert result.json()["error"]["kind"] == "ApiError"
+    assert "cannot reach" in result.json()["error"]["message"]
+
+
 def test_propose_through_the_api(governed: Governed, cli: Any, client: SenateClient) -> None:
     made = client.propose(
         key(governed, "bob"), artifact_type="experiment", change_type="add_field",

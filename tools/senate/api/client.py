@@ -52,7 +52,17 @@ class SenateClient:
 
     # -- reads ---------------------------------------------------------------------
     def get(self, path: str, **params: Any) -> Any:
-        return self._answer(self.http.get(path, params=params or None))
+        return self._answer(self._send("GET", path, params=params or None))
+
+    def post(self, path: str, body: dict[str, Any]) -> Any:
+        return self._answer(self._send("POST", path, json=body))
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            return self.http.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise ApiError(503, "unreachable", f"cannot reach {self.http.base_url}: {exc}",
+                           "check the --server URL and that `senate serve` runs") from exc
 
     def schemas(self) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = self.get("/api/schemas")["schemas"]
@@ -96,13 +106,12 @@ class SenateClient:
         """Open a proposal: draft, sign, submit; metadata as in ProposalDraftRequest."""
         public = sshsig.PublicKey.from_crypto(key.public_key()).openssh()
         for attempt in range(self.attempts):
-            draft = self._answer(self.http.post(
-                "/api/senate/schema-proposal/draft",
-                json={"proposer_key": public, **metadata}))
+            draft = self.post("/api/senate/schema-proposal/draft",
+                              {"proposer_key": public, **metadata})
             signed = sign_commit(key, draft["commit"].encode("utf-8"))
             try:
-                created: dict[str, Any] = self._answer(self.http.post(
-                    "/api/senate/schema-proposal", json={"commit": signed.decode("utf-8")}))
+                created: dict[str, Any] = self.post(
+                    "/api/senate/schema-proposal", {"commit": signed.decode("utf-8")})
                 return created
             except ApiError as exc:
                 if exc.kind not in RETRYABLE:
@@ -120,8 +129,8 @@ class SenateClient:
             unsigned = commit_bytes(state["tree"], [state["tip"]], me, me, message)
             body = {"commit": sign_commit(key, unsigned).decode("utf-8")}
             try:
-                written: dict[str, Any] = self._answer(self.http.post(
-                    f"/api/senate/schema-proposal/{proposal_id}/{kind}", json=body))
+                written: dict[str, Any] = self.post(
+                    f"/api/senate/schema-proposal/{proposal_id}/{kind}", body)
                 return written
             except ApiError as exc:
                 if exc.kind not in RETRYABLE:
