@@ -352,3 +352,24 @@ def test_serve_command_exists(governed: Governed) -> None:
                                                                / "tools")},
     )
     assert out.returncode == 0 and "--port" in out.stdout
+
+
+def test_deep_json_is_bounded(governed: Governed, client: SenateClient, url: str) -> None:
+    def nest(n: int) -> Any:
+        spec: Any = {}
+        for _ in range(n):
+            spec = {"items": spec}
+        return spec
+
+    public = governed.keys["alice"].public.read_text()
+    draft = {"proposer_key": public, "artifact_type": "experiment",
+             "change_type": "add_field", "field": "deep", "rationale": RATIONALE}
+    too_deep = httpx.post(url + "/api/senate/schema-proposal/draft",
+                          json={**draft, "field_spec": nest(300)})
+    assert "nested deeper" in error_of(too_deep, 422)["message"]
+    error_of(httpx.post(url + "/api/schemas/experiment/validate",
+                        json={"documents": [nest(300)]}), 422)
+    made = client.propose(key(governed, "alice"), **{
+        k: v for k, v in draft.items() if k != "proposer_key"}, field_spec=nest(60))
+    assert httpx.get(f"{url}/api/senate/schema-proposal/{made['id']}").status_code == 200
+    assert httpx.get(f"{url}/senate/proposals/{made['id']}").status_code == 200

@@ -60,6 +60,12 @@ def _unicode(request: Request, exc: Exception) -> JSONResponse:
                           "send UTF-8 text without lone surrogates")
 
 
+def _recursion(request: Request, exc: Exception) -> JSONResponse:
+    # A backstop: request models already bound the nesting of free-form JSON.
+    return error_response(422, "too_deep", "the input is nested too deeply to process",
+                          "flatten the JSON you send")
+
+
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected failure on %s", request.url.path)
     return error_response(500, "internal", "internal error", "see the server log")
@@ -70,4 +76,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(UnicodeError, _unicode)
+    app.add_exception_handler(RecursionError, _recursion)
     app.add_exception_handler(Exception, _unexpected)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Status = Literal["open", "approved", "rejected", "merged", "archived"]
 ChangeType = Literal["add_field", "modify_field", "remove_field", "add_type", "rename_field"]
@@ -16,8 +16,29 @@ TYPE_NAME = r"^[a-z][a-z0-9_]{0,62}$"
 FIELD_NAME = r"^[a-z_][a-z0-9_]{0,62}$"
 
 
+MAX_DEPTH = 64  # JSON nesting; the schema and document validators recurse per level
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def depth(value: Any, limit: int = MAX_DEPTH) -> int:
+    """Nesting depth of a JSON value, counted without recursion; stops past `limit`."""
+    deepest, stack = 0, [(value, 1)]
+    while stack and deepest <= limit:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        children = item.values() if isinstance(item, dict) else item if isinstance(
+            item, list) else ()
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def shallow(value: Any) -> Any:
+    if depth(value) > MAX_DEPTH:
+        raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
+    return value
 
 
 class ErrorDetail(Strict):
@@ -36,6 +57,8 @@ class ValidateRequest(Strict):
     documents: list[Any] = Field(max_length=1000,
                                  description="Artifact metadata documents to validate.")
 
+    _shallow = field_validator("documents")(shallow)
+
 
 class ProposalDraftRequest(Strict):
     """The proposal metadata of the design, plus who proposes it (by public key)."""
@@ -53,6 +76,8 @@ class ProposalDraftRequest(Strict):
         default=None, description="The proposer's claim; omitted: Senate's verdict.")
     new_name: str | None = Field(default=None, pattern=FIELD_NAME)
     required: bool = False
+
+    _shallow = field_validator("field_spec")(shallow)
 
 
 class Draft(Strict):
