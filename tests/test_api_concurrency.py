@@ -133,3 +133,39 @@ def test_server_killed_during_writes(governed: Governed, cli: Any, tmp_path: Pat
     assert after["tally"]["tip"] == after["commit"]
     assert first_parent_chain(g.path, after["commit"], base)[-2] == tip
     fsck(g.path)
+
+
+def test_concurrent_proposals_get_distinct_ids(governed: Governed, cli: Any) -> None:
+    g = governed
+    keys = {n: sshsig.load_private_key(g.keys[n].private) for n in ("alice", "bob", "carol")}
+    made: list[dict[str, Any]] = []
+    failures: list[BaseException] = []
+    with serve_in_subprocess(g.path) as (url, _proc):
+        start = threading.Barrier(9)
+
+        def propose(name: str, n: int) -> None:
+            try:
+                with SenateClient(url) as client:
+                    start.wait()
+                    made.append(client.propose(
+                        keys[name], artifact_type="experiment", change_type="add_field",
+                        field=f"shared_{n}", field_spec={"type": "string"},
+                        rationale=RATIONALE))
+            except BaseException as exc:
+                failures.append(exc)
+
+        threads = [threading.Thread(target=propose, args=(name, n))
+                   for name in keys for n in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+    assert not failures, failures[:3]
+    ids = sorted(m["id"] for m in made)
+    assert len(set(ids)) == 9
+    listed = cli("--repo", g.path, "proposals", "--json").json()["proposals"]
+    assert sorted(p["id"] for p in listed) == ids
+    # three agents raced for each id: every race was lost cleanly and retried
+    assert sorted((p["proposer"], p["field"]) for p in listed) == sorted(
+        (name, f"shared_{n}") for name in keys for n in range(3))
+    fsck(g.path)
