@@ -7,6 +7,7 @@ all call, so that every surface reaches the same verdict from the same bytes.
 from __future__ import annotations
 
 import time as _time
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -118,11 +119,21 @@ class Count:
         }
 
 
-def count(git: GitRepo, proposal_id: str, now: int | None = None) -> Count:
-    return count_ref(git, find_proposal(git, proposal_id), now)
+# A ballot is a pure function of the commit and its context, so a long-running process
+# (the API server) may keep them between counts: (commit, proposal, patch id, base,
+# opening time) -> Ballot.
+BallotMemo = MutableMapping[tuple[str, str, str, str, int], Ballot]
 
 
-def count_ref(git: GitRepo, ref: ProposalRef, now: int | None = None) -> Count:
+def count(
+    git: GitRepo, proposal_id: str, now: int | None = None, memo: BallotMemo | None = None
+) -> Count:
+    return count_ref(git, find_proposal(git, proposal_id), now, memo)
+
+
+def count_ref(
+    git: GitRepo, ref: ProposalRef, now: int | None = None, memo: BallotMemo | None = None
+) -> Count:
     policy = policy_at(git, ref.base)
     meta = ref.meta(git)
     patch_id = git.patch_id(ref.base, ref.tip)
@@ -149,10 +160,17 @@ def count_ref(git: GitRepo, ref: ProposalRef, now: int | None = None) -> Count:
 
     ballots: list[Ballot] = []
     for oid in commits:
+        key = (oid, ref.id, patch_id, ref.base, opened_at)
+        known = memo.get(key) if memo is not None else None
+        if known is not None:
+            ballots.append(known)
+            continue
         data = git.raw_commit(oid)
         ballot = examine(oid, data, parent_tree, ctx, keys)
         trees[oid] = _tree_of(data)
         ballots.append(ballot)
+        if memo is not None:
+            memo[key] = ballot
     votes = [
         CastVote(b.agent, b.vote, b.commit)
         for b in ballots

@@ -123,27 +123,15 @@ def open_proposal(git: GitRepo, key: Ed25519PrivateKey, request: ProposalRequest
     old, new = prepare_schema_change(git, main, request)
     computed = verdict_for(old, new, policy)
     claim = computed.compatible if request.claim_compatible is None else request.claim_compatible
-    now = datetime.now(UTC).replace(microsecond=0)
+    stamp = created_stamp(datetime.now(UTC))
     slug = slug_for(request)
     number = next_number(git)
     for attempt in range(ID_ATTEMPTS):
         proposal_id = f"{number + attempt:04d}-{slug}"
         if git.ref_target(branch_ref(proposal_id)) is not None:
             continue
-        meta = parse_meta(
-            _meta_json(proposal_id, request, agent.name, bool(claim), now),
-            "the proposal metadata",
-        )
-        folder = f"{PROPOSALS_DIR}/{proposal_id}"
-        changes = {
-            f"{folder}/proposal.json": meta.dumps(),
-            f"{folder}/migration.sql": _migration_sql(request).encode(),
-            schema_path(request.artifact_type): dump_schema(new),
-        }
-        message = (
-            f"propose({proposal_id}): {request.change_type} {_what(request)}\n\n"
-            f"{request.rationale.strip()}\n\nSenate-Proposal: {proposal_id}\n"
-        )
+        content = proposal_content(request, new, proposal_id, agent.name, bool(claim), stamp)
+        meta, changes, message = content.meta, content.changes, content.message
         commit = signed_commit(git, key, agent, main, message, changes)
         try:
             git.create_ref(branch_ref(proposal_id), commit)
@@ -160,6 +148,61 @@ def open_proposal(git: GitRepo, key: Ed25519PrivateKey, request: ProposalRequest
     raise ConflictError(f"could not find a free proposal id after {ID_ATTEMPTS} tries")
 
 
+@dataclass(frozen=True)
+class Content:
+    """Everything a proposal commit holds, so a server can rebuild and compare it."""
+
+    meta: ProposalMeta
+    changes: dict[str, bytes | None]
+    message: str
+
+
+def proposal_content(
+    request: ProposalRequest,
+    new_schema: dict[str, Any],
+    proposal_id: str,
+    proposer: str,
+    claim: bool,
+    created_at: str,
+) -> Content:
+    """The files and message of the proposal commit (checked `request`, schema after it)."""
+    meta = parse_meta(
+        _meta_json(proposal_id, request, proposer, claim, created_at), "the proposal metadata"
+    )
+    folder = f"{PROPOSALS_DIR}/{proposal_id}"
+    changes: dict[str, bytes | None] = {
+        f"{folder}/proposal.json": meta.dumps(),
+        f"{folder}/migration.sql": _migration_sql(request).encode(),
+        schema_path(request.artifact_type): dump_schema(new_schema),
+    }
+    message = (
+        f"propose({proposal_id}): {request.change_type} {_what(request)}\n\n"
+        f"{request.rationale.strip()}\n\nSenate-Proposal: {proposal_id}\n"
+    )
+    return Content(meta, changes, message)
+
+
+def created_stamp(now: datetime) -> str:
+    """The `created_at` of a proposal: UTC, whole seconds, 'Z'."""
+    return now.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def request_from_meta(meta: ProposalMeta, migration_sql: str) -> ProposalRequest:
+    """The request that produces `meta` (the inverse of `proposal_content`)."""
+    return ProposalRequest(
+        artifact_type=meta.target_artifact_type,
+        change_type=meta.change_type,
+        field=meta.field,
+        field_spec=meta.field_spec,
+        rationale=meta.rationale,
+        migration_sql=migration_sql,
+        migration_plan=meta.migration_plan,
+        claim_compatible=meta.backward_compatible,
+        new_name=meta.new_name,
+        required=meta.required,
+    )
+
+
 def _what(request: ProposalRequest) -> str:
     if request.change_type == "add_type":
         return request.artifact_type
@@ -169,7 +212,7 @@ def _what(request: ProposalRequest) -> str:
 
 
 def _meta_json(
-    proposal_id: str, request: ProposalRequest, proposer: str, claim: bool, now: datetime
+    proposal_id: str, request: ProposalRequest, proposer: str, claim: bool, created_at: str
 ) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": proposal_id,
@@ -187,7 +230,7 @@ def _meta_json(
         ),
         "backward_compatible": claim,
         "proposer": proposer,
-        "created_at": now.isoformat().replace("+00:00", "Z"),
+        "created_at": created_at,
         "required": request.required,
     }
     if request.change_type == "rename_field":

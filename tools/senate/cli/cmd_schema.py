@@ -20,14 +20,10 @@ def schema_list(ctx: click.Context) -> None:
     """List the artifact types with their current versions."""
     from senate.git import GitRepo
     from senate.proposals import main_tip
-    from senate.registry import list_types, load_schema, version_of
+    from senate.schema_view import schema_rows
 
     git = GitRepo.open(repo_path(ctx))
-    main = main_tip(git)
-    rows = []
-    for name in list_types(git, main):
-        body = load_schema(git, name, main)
-        rows.append({"type": name, "version": version_of(body), "title": body.get("title", "")})
+    rows = schema_rows(git, main_tip(git))
     width = max((len(r["type"]) for r in rows), default=4)
     text = "\n".join(f"{r['type']:<{width}}  v{r['version']:<3} {r['title']}" for r in rows)
     emit({"schemas": rows}, text)
@@ -41,23 +37,15 @@ def schema_list(ctx: click.Context) -> None:
 def schema_show(ctx: click.Context, artifact_type: str, rev: str) -> None:
     """Show a type's current schema, its version and its history from git."""
     from senate.git import GitRepo
-    from senate.registry import check_type_name, history, load_schema, version_of
+    from senate.schema_view import schema_detail
 
     git = GitRepo.open(repo_path(ctx))
-    check_type_name(artifact_type)
-    tip = git.resolve(rev)
-    body = load_schema(git, artifact_type, tip)
-    entries = history(git, artifact_type, tip)
-    data = {
-        "type": artifact_type,
-        "version": version_of(body),
-        "schema": body,
-        "history": [e.to_json() for e in entries],
-    }
-    lines = [f"{artifact_type} v{version_of(body)}", "", "history:"]
-    for e in entries:
-        lines.append(f"  v{e.version}  {e.commit[:12]}  {e.date}  {e.proposal or '(initial)'}")
-    lines += ["", json.dumps(body, indent=2, ensure_ascii=False)]
+    data = schema_detail(git, artifact_type, git.resolve(rev))
+    lines = [f"{artifact_type} v{data['version']}", "", "history:"]
+    for e in data["history"]:
+        lines.append(f"  v{e['version']}  {e['commit'][:12]}  {e['date']}  "
+                     f"{e['proposal'] or '(initial)'}")
+    lines += ["", json.dumps(data["schema"], indent=2, ensure_ascii=False)]
     emit(data, "\n".join(lines))
 
 

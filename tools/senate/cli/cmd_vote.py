@@ -6,6 +6,12 @@ import click
 
 from senate.cli.output import emit, json_option, repo_path
 
+server_option = click.option(
+    "--server", metavar="URL", default=None,
+    help="Write through a `senate serve` API at URL instead of the local repository "
+    "(the key still never leaves this machine).",
+)
+
 
 @click.command()
 @click.argument("proposal_id", metavar="ID")
@@ -13,14 +19,28 @@ from senate.cli.output import emit, json_option, repo_path
 @click.option("--reason", default="", help="Your reasoning (kept in the commit message).")
 @click.option("--key", required=True, type=click.Path(dir_okay=False),
               help="Your OpenSSH ed25519 private key.")
+@server_option
 @json_option
 @click.pass_context
-def vote(ctx: click.Context, proposal_id: str, decision: str, reason: str, key: str) -> None:
+def vote(ctx: click.Context, proposal_id: str, decision: str, reason: str, key: str,
+         server: str | None) -> None:
     """Cast a signed vote: an empty commit on proposal/ID bound to its current patch id."""
     from senate.counting import count
     from senate.git import GitRepo
     from senate.sshsig import load_private_key
     from senate.voting import cast
+
+    if server is not None:
+        from senate.api.client import SenateClient
+
+        with SenateClient(server) as client:
+            data = client.vote(proposal_id, load_private_key(key), decision,  # type: ignore[arg-type]
+                               reason)
+        t = data["tally"]
+        emit(data, f"{data['agent']} voted {decision} on {proposal_id} "
+             f"({data['commit'][:12]}) via {server}; {t['approve']}/{t['required']} "
+             f"approvals, status {t['status']}")
+        return
 
     git = GitRepo.open(repo_path(ctx))
     done = cast(git, proposal_id, load_private_key(key), decision, reason)  # type: ignore[arg-type]
@@ -38,13 +58,25 @@ def vote(ctx: click.Context, proposal_id: str, decision: str, reason: str, key: 
 @click.option("--message", "-m", required=True, help="The comment.")
 @click.option("--key", required=True, type=click.Path(dir_okay=False),
               help="Your OpenSSH ed25519 private key.")
+@server_option
 @json_option
 @click.pass_context
-def comment(ctx: click.Context, proposal_id: str, message: str, key: str) -> None:
+def comment(ctx: click.Context, proposal_id: str, message: str, key: str,
+            server: str | None) -> None:
     """Add a signed debate comment (an empty commit without a vote)."""
     from senate.git import GitRepo
     from senate.sshsig import load_private_key
     from senate.voting import cast
+
+    if server is not None:
+        from senate.api.client import SenateClient
+
+        with SenateClient(server) as client:
+            data = client.comment(proposal_id, load_private_key(key), message)
+        emit({"commit": data["commit"], "agent": data["agent"],
+              "patch_id": data["tally"]["patch_id"]},
+             f"{data['agent']} commented on {proposal_id} ({data['commit'][:12]}) via {server}")
+        return
 
     git = GitRepo.open(repo_path(ctx))
     done = cast(git, proposal_id, load_private_key(key), None, message)

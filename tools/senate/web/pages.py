@@ -1,0 +1,90 @@
+"""The review pages: the registry, the proposals by status, one proposal in full."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+import jinja2
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+
+from senate.git import GitRepo
+from senate.web.sidebyside import side_by_side
+
+STATUSES = ("open", "approved", "rejected", "merged", "archived")
+BREAK_ORDER = {"both": 0, "backward": 1, "forward": 2, "none": 3}
+
+
+@cache
+def environment() -> jinja2.Environment:
+    # Autoescape everything: rationales, reasons and comments are agent-written text.
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("senate", "templates/web"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def page(name: str, **context: Any) -> HTMLResponse:
+    return HTMLResponse(environment().get_template(name).render(**context))
+
+
+def schema_diffs(git: GitRepo, detail: dict[str, Any]) -> list[dict[str, Any]]:
+    from senate.registry import SCHEMA_DIR
+
+    out = []
+    for path in git.changed_paths(detail["base"], detail["tip"]):
+        if not path.startswith(f"{SCHEMA_DIR}/"):
+            continue
+        old = git.read_file(detail["base"], path) or b""
+        new = git.read_file(detail["tip"], path) or b""
+        out.append({"path": path, "rows": side_by_side(old.decode("utf-8", "replace"),
+                                                       new.decode("utf-8", "replace"))})
+    return out
+
+
+def votes_view(tally: dict[str, Any]) -> dict[str, Any]:
+    reasons = tally["reasons"]
+    counted = [dict(v, reason=reasons.get(v["commit"], "")) for v in tally["counted"]]
+    ignored = [dict(v, text=reasons.get(v["commit"], "")) for v in tally["ignored"]]
+    return {"counted": counted, "ignored": ignored}
+
+
+def router(repo: Callable[[], GitRepo]) -> APIRouter:
+    r = APIRouter(prefix="/senate", include_in_schema=False)
+
+    @r.get("/schemas", response_class=HTMLResponse)
+    def schemas() -> HTMLResponse:
+        from senate.proposals import main_tip
+        from senate.schema_view import schema_detail, schema_rows
+
+        git = repo()
+        main = main_tip(git)
+        rows = [dict(row, history=schema_detail(git, row["type"], main)["history"])
+                for row in schema_rows(git, main)]
+        return page("schemas.html.j2", title="Schema registry", rows=rows)
+
+    @r.get("/proposals", response_class=HTMLResponse)
+    def proposals(status: str | None = None) -> HTMLResponse:
+        from senate.review import list_summaries
+
+        rows = list_summaries(repo())
+        shown = [s for s in STATUSES if status in (None, s)]
+        groups = [(s, [row for row in rows if row["status"] == s]) for s in shown]
+        return page("proposals.html.j2", title="Proposals", groups=groups, status=status)
+
+    @r.get("/proposals/{proposal_id}", response_class=HTMLResponse)
+    def proposal(proposal_id: str) -> HTMLResponse:
+        from senate.review import proposal_detail
+
+        git = repo()
+        d = proposal_detail(git, proposal_id)
+        changes = sorted(d["compatibility"]["changes"],
+                         key=lambda c: (BREAK_ORDER.get(c["breaks"], 0), c["path"]))
+        return page("proposal.html.j2", title=f"Proposal {proposal_id}", d=d, meta=d["metadata"],
+                    tally=d["tally"], changes=changes, diffs=schema_diffs(git, d),
+                    votes=votes_view(d["tally"]))
+
+    return r
