@@ -255,3 +255,24 @@ def test_proposals_and_show(governed: Governed, cli: Any) -> None:
     assert missing.code == 2 and "no proposal" in missing.err
     bad = cli("--repo", governed.path, "show", "../../etc")
     assert bad.code == 2 and "not valid" in bad.err
+
+
+def test_concurrent_proposals_never_share_a_number(governed: Governed) -> None:
+    """Different slugs, same moment: each keeps a number of its own."""
+    codes: list[int] = []
+
+    def one(field: str) -> None:
+        codes.append(run(["--repo", str(governed.path), "propose", "--type", "experiment",
+                          "--change", "add_field", "--field", field, "--spec", ADD_FIELD_SPEC,
+                          "--rationale", RATIONALE, "--key", str(governed.keys["carol"].private),
+                          "--json"]))
+
+    threads = [threading.Thread(target=one, args=(f"field_{i}",)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert codes == [0] * 8
+    names = [b.rsplit("/", 1)[1] for b in branches(governed) if "/proposal/" in b]
+    assert len(names) == 8
+    assert len({n[:4] for n in names}) == 8, names

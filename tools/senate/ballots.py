@@ -110,16 +110,19 @@ def examine(
     kind: Kind = "content"
     if fields.vote is not None:
         kind = "vote"
-    elif has_trailers and empty:
-        kind = "comment"
+    elif empty and (has_trailers or fields.problems):
+        kind = "comment"  # a debate comment, or a ballot too malformed to read a vote from
 
     def result(problem: IgnoreReason | None, detail: str, agent: str | None = None) -> Ballot:
         return Ballot(oid, kind, agent, fields.vote, time, _body(message), problem, detail)
 
+    if kind == "content":
+        # The proposal's own commits carry Senate-Proposal without a patch id: content,
+        # not a malformed ballot, and never counted whatever their trailers say.
+        what = "an empty commit without Senate trailers" if empty else "a content commit"
+        return result("not_a_vote", f"{what}, not a vote or comment")
     if raw.problems or fields.problems:
         return result("ambiguous", "; ".join(raw.problems + fields.problems))
-    if kind == "content":
-        return result("not_a_vote", "a content commit, not a vote or comment")
     agent, problem, detail = signer(raw, keys)
     name = agent.name if agent else None
     if problem is not None:

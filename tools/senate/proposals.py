@@ -116,6 +116,23 @@ def all_proposal_ids(git: GitRepo) -> list[str]:
     return sorted(i for i in ids if NUMBER_RE.match(i))
 
 
+def claim_branch(git: GitRepo, proposal_id: str, commit: str) -> bool:
+    """Create proposal/<id> at `commit`; keep it only if no other branch has its number.
+
+    Two agents opening proposals at once can pick the same number with different slugs.
+    Each creates its branch, then looks: whoever finds a rival backs off (removes its own
+    branch) and takes a later number, so whatever check comes second sees the first and
+    no two branches ever keep one number. ConflictError if the branch itself exists.
+    """
+    ref = branch_ref(proposal_id)
+    git.create_ref(ref, commit)
+    prefix = BRANCH_PREFIX + proposal_id[:5]
+    if any(name.startswith(prefix) and name != ref for name in git.refs(BRANCH_PREFIX)):
+        git.delete_ref(ref, commit)
+        return False
+    return True
+
+
 def next_number(git: GitRepo) -> int:
     numbers = [int(m.group(1)) for i in all_proposal_ids(git) if (m := NUMBER_RE.match(i))]
     return max(numbers, default=0) + 1

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import random
 import re
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +23,7 @@ from senate.proposal import (
     check_rationale,
     parse_meta,
 )
-from senate.proposals import branch_ref, main_tip, next_number, policy_at
+from senate.proposals import claim_branch, main_tip, next_number, policy_at
 from senate.registry import check_type_name, dump_schema, load_schema, schema_path
 from senate.validation import check_schema
 
@@ -125,26 +127,23 @@ def open_proposal(git: GitRepo, key: Ed25519PrivateKey, request: ProposalRequest
     claim = computed.compatible if request.claim_compatible is None else request.claim_compatible
     stamp = created_stamp(datetime.now(UTC))
     slug = slug_for(request)
-    number = next_number(git)
-    for attempt in range(ID_ATTEMPTS):
-        proposal_id = f"{number + attempt:04d}-{slug}"
-        if git.ref_target(branch_ref(proposal_id)) is not None:
-            continue
+    for _ in range(ID_ATTEMPTS):
+        proposal_id = f"{next_number(git):04d}-{slug}"
         content = proposal_content(request, new, proposal_id, agent.name, bool(claim), stamp)
-        meta, changes, message = content.meta, content.changes, content.message
-        commit = signed_commit(git, key, agent, main, message, changes)
+        commit = signed_commit(git, key, agent, main, content.message, content.changes)
         try:
-            git.create_ref(branch_ref(proposal_id), commit)
+            if claim_branch(git, proposal_id, commit):
+                return Opened(
+                    id=proposal_id,
+                    branch=f"proposal/{proposal_id}",
+                    commit=commit,
+                    patch_id=git.patch_id(main, commit),
+                    meta=content.meta,
+                    backward_compatible=computed.compatible,
+                )
         except ConflictError:
-            continue  # another agent took this id between our check and our write
-        return Opened(
-            id=proposal_id,
-            branch=f"proposal/{proposal_id}",
-            commit=commit,
-            patch_id=git.patch_id(main, commit),
-            meta=meta,
-            backward_compatible=computed.compatible,
-        )
+            pass  # another agent took this id between our look and our write
+        time.sleep(random.uniform(0.001, 0.03))
     raise ConflictError(f"could not find a free proposal id after {ID_ATTEMPTS} tries")
 
 

@@ -25,7 +25,7 @@ from senate.git import GitRepo, Person
 from senate.git.trees import has_object, read_tree_file
 from senate.policy import Agent
 from senate.proposal import PROPOSALS_DIR, check_id, load_meta
-from senate.proposals import branch_ref, main_tip, next_number, policy_at
+from senate.proposals import branch_ref, claim_branch, main_tip, next_number, policy_at
 from senate.propose import (
     ProposalRequest,
     created_stamp,
@@ -128,5 +128,7 @@ def accept_proposal(git: GitRepo, data: bytes) -> str:
         if main_tip(git) != main:
             raise StaleParent("main moved; draft the proposal again", {"main": main_tip(git)})
         oid = git.write_raw_commit(data)
-        git.create_ref(branch_ref(proposal_id), oid)
+        if not claim_branch(git, proposal_id, oid):
+            raise StaleParent(f"another proposal took number {proposal_id[:4]}; draft again",
+                              {"main": main})
     return proposal_id
