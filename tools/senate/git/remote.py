@@ -138,15 +138,16 @@ def _translate(exc: BaseException, remote: str, action: str) -> SenateError:
     if any(s in low for s in ("authentication", "401", "403", "credential", "permission")):
         return AuthError(f"authentication failed while trying to {action} {remote}: {text}",
                          "check your credentials and your access to the repository")
-    if any(s in low for s in ("failed to connect", "connection refused", "resolve address",
-                              "timed out", "unreachable", "connection reset", "ssl")):
-        return NetworkError(f"cannot reach {remote} to {action} it: {text}",
-                            "check the URL and your network, then run the command again")
     if any(s in low for s in ("404", "not found", "no such file", "failed to resolve path",
                               "not a git repository", "could not find repository",
                               "unsupported url")):
         return RemoteNotFoundError(f"{remote} is not a git repository we can {action}: {text}",
                                    "check the remote's URL (`git remote -v`)")
+    if any(s in low for s in ("failed to connect", "connection refused", "resolve address",
+                              "timed out", "network is unreachable", "connection reset",
+                              "ssl")):
+        return NetworkError(f"cannot reach {remote} to {action} it: {text}",
+                            "check the URL and your network, then run the command again")
     return RemoteError(f"could not {action} {remote}: {text}")
 
 
@@ -180,6 +181,8 @@ def push(git: GitRepo, remote: str, leases: Mapping[str, str | None]) -> PushRes
     if not specs:
         return PushResult()
     rem = _remote(git, remote)
+    if is_local(rem.url or ""):
+        return _push_through_receive_pack(git, remote, leases)
     callbacks = _Callbacks(leases)
     try:
         rem.push(specs, callbacks=callbacks)
@@ -191,27 +194,77 @@ def push(git: GitRepo, remote: str, leases: Mapping[str, str | None]) -> PushRes
     return PushResult(dict(callbacks.rejected), "".join(callbacks.text))
 
 
+def is_local(url: str) -> bool:
+    """A path or file:// URL: libgit2 would write such a remote directly, in-process."""
+    if url.startswith("file://"):
+        return True
+    return "://" not in url and ":" not in url.split("/")[0]
+
+
+def _push_through_receive_pack(
+    git: GitRepo, remote: str, leases: Mapping[str, str | None]
+) -> PushResult:
+    """Push to a repository on this machine through `git push`.
+
+    libgit2's local transport copies objects and moves refs itself, so the remote's
+    pre-receive hook never runs. Going through git's receive-pack keeps a self-hosted
+    repository's enforcement in force for clones on the same host, and gives the same
+    lease (`--force-with-lease=<ref>:<expected>`, empty: must not exist).
+    """
+    import subprocess
+
+    args = ["git", "--git-dir", str(git.path), "push", "--porcelain", remote]
+    for ref, expected in leases.items():
+        args.insert(-1, f"--force-with-lease={ref}:{expected or ''}")
+        args.append(f"{ref}:{ref}" if git.ref_target(ref) is not None else f":{ref}")
+    try:
+        done = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise RemoteError(f"could not run git to push to {remote}: {exc}") from None
+    rejected: dict[str, str] = {}
+    stale = False
+    for line in done.stdout.splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 3 and parts[0] == "!":
+            dst = parts[1].partition(":")[2]
+            stale = stale or "stale info" in parts[2] or "fetch first" in parts[2]
+            rejected[dst] = parts[2]
+    text = "".join(line[len("remote: "):].rstrip() + "\n" for line in done.stderr.splitlines()
+                   if line.startswith("remote: "))
+    if done.returncode != 0 and not rejected:
+        raise _translate(GitCommandError(done.stderr.strip()), remote, "push to")
+    if stale:
+        return PushResult({}, text, lease_broken=True)
+    return PushResult(rejected, text)
+
+
+class GitCommandError(Exception):
+    pass
+
+
 def callbacks_error(callbacks: _Callbacks, exc: BaseException) -> BaseException:
     """The exception a callback raised, which pygit2 may wrap or re-raise."""
     stored = getattr(callbacks, "_stored_exception", None)
     return stored if isinstance(stored, BaseException) else exc
 
 
-def add_quarantine_alternates(git: GitRepo) -> None:
-    """Inside a pre-receive hook the pushed objects live in git's quarantine directory
-    (GIT_QUARANTINE_PATH, also GIT_OBJECT_DIRECTORY); libgit2 does not read those
-    variables when opening a repository by path, so add them as alternates."""
-    odb = git.pygit2_repo.odb
-    seen: set[str] = set()
-    for var in ("GIT_QUARANTINE_PATH", "GIT_OBJECT_DIRECTORY"):
-        folder = os.environ.get(var)
-        if folder and folder not in seen and Path(folder).is_dir():
-            seen.add(folder)
-            odb.add_disk_alternate(str(Path(folder).resolve()))
-    for folder in os.environ.get("GIT_ALTERNATE_OBJECT_DIRECTORIES", "").split(os.pathsep):
-        if folder and folder not in seen and Path(folder).is_dir():
-            seen.add(folder)
-            odb.add_disk_alternate(str(Path(folder).resolve()))
+def open_as_git_does(path: str) -> GitRepo:
+    """Open the repository the way git's own commands would from a hook.
+
+    In a pre-receive hook the pushed objects are still in git's quarantine directory:
+    git points GIT_OBJECT_DIRECTORY at it and lists the real object store in
+    GIT_ALTERNATE_OBJECT_DIRECTORIES. libgit2 ignores those variables when a repository
+    is opened by path, so the pushed commits would be invisible; opened FROM_ENV it
+    honours them, and anything we write (merge trees) lands in the quarantine, which
+    git throws away when the push is refused.
+    """
+    from pygit2.enums import RepositoryOpenFlag
+
+    try:
+        repo = pygit2.Repository(path, RepositoryOpenFlag.FROM_ENV)
+    except (pygit2.GitError, KeyError) as exc:
+        raise RemoteNotFoundError(f"{path} is not a git repository") from exc
+    return GitRepo(repo)
 
 
 def clear_refs(git: GitRepo, prefix: str) -> None:
