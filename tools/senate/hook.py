@@ -26,6 +26,7 @@ from senate.ballots import BranchContext, IgnoreReason, KeyRing, examine, signer
 from senate.errors import SenateError
 from senate.git import GitRepo
 from senate.git.mergecheck import clean_merge_tree, tree_diff_paths
+from senate.hooklock import RefUpdate
 from senate.policy import POLICY_FILE
 from senate.proposal import ARCHIVE_DIR, PROPOSALS_DIR, load_meta
 from senate.proposals import ARCHIVE_TAG_PREFIX, BRANCH_PREFIX, ProposalRef, policy_at
@@ -34,21 +35,11 @@ from senate.registry import SCHEMA_DIR, VERSION_KEY, parse_schema
 from senate.trailers import senate_fields
 
 MAIN_REF = "refs/heads/main"
-ZERO = "0" * 40
 # What makes a vote or comment a forgery or garbage rather than merely not counted.
 STRUCTURAL: frozenset[IgnoreReason] = frozenset({
     "unsigned", "bad_signature", "unknown_key", "author_mismatch", "wrong_proposal",
     "changes_files", "ambiguous", "not_a_vote",
 })
-
-
-@dataclass(frozen=True)
-class RefUpdate:
-    """One line git feeds a pre-receive hook; None stands for the all-zero id."""
-
-    old: str | None
-    new: str | None
-    ref: str
 
 
 @dataclass(frozen=True)
@@ -58,17 +49,6 @@ class Refusal:
 
     def render(self) -> str:
         return f"senate: refused {self.ref}: {self.reason}"
-
-
-def parse_updates(text: str) -> list[RefUpdate]:
-    updates = []
-    for line in text.splitlines():
-        parts = line.split()
-        if len(parts) != 3:
-            continue
-        old, new, ref = parts
-        updates.append(RefUpdate(None if old == ZERO else old, None if new == ZERO else new, ref))
-    return updates
 
 
 def check_push(git: GitRepo, updates: list[RefUpdate]) -> list[Refusal]:

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
+import secrets
 import sys
 import time
 from collections.abc import Callable
@@ -29,10 +31,17 @@ from senate.git.repo import MAIN
 
 T = TypeVar("T")
 
-ATTEMPTS = 20
-BACKOFF_BASE = 0.05  # seconds; doubled per attempt, full jitter
-BACKOFF_CAP = 2.0
+# Each round of a race has one winner, so an agent may lose as many rounds as there are
+# agents pushing to the same branch at once; 40 covers twice the 20-agent case. Backoff:
+# 50 ms doubled per attempt, full jitter, capped at 1 s so that a long-time loser is not
+# also the one waiting longest before trying again.
+ATTEMPTS = 40
+BACKOFF_BASE = 0.05
+BACKOFF_CAP = 1.0
+TURN_SECONDS = 0.3  # about one hook check: the time each agent ahead of us needs
+QUEUE_POLL_CAP = 3.0
 UNPUSHED_PREFIX = "refs/senate/unpushed/"
+RETRY_RE = re.compile(r"senate: retry after (\d+)")
 READ_REFS = ["refs/heads/main", "refs/heads/proposal/*", "refs/tags/archive/*"]
 
 
@@ -124,7 +133,12 @@ def sync_for_read(git: GitRepo, remote: str, patterns: list[str] | None = None) 
         print(f"warning: {warning}", file=sys.stderr)
 
 
-def backoff(attempt: int) -> float:
+def backoff(attempt: int, ahead: int | None = None) -> float:
+    """Exponential with full jitter; when the server's hook told us how many agents wait
+    ahead of us, sleep about that many turns instead (0: our turn, go at once), and
+    never so long that the hook forgets our place (QUEUE_EXPIRY is 10 s)."""
+    if ahead is not None:
+        return min(QUEUE_POLL_CAP, TURN_SECONDS * ahead) * random.uniform(0.8, 1.2)
     return random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt))
 
 
@@ -136,6 +150,8 @@ def write_and_push(
     remote_values = fetch_values(git, remote, patterns)
     for warning in apply_remote(git, remote_values):
         print(f"warning: {warning}", file=sys.stderr)
+    # Our place in the server hook's queue of agents that lost a race (senate.hooklock).
+    ticket = [f"senate-ticket={secrets.token_hex(8)}"]
     for attempt in range(ATTEMPTS):
         before = local_values(git, patterns)
         result = operation()
@@ -144,13 +160,14 @@ def write_and_push(
         if not changed:
             return result
         leases = {ref: remote_values.get(ref) for ref in changed}
-        outcome = push(git, remote, leases)
+        outcome = push(git, remote, leases, ticket)
         if outcome.ok:
             return result
         remote_values = fetch_values(git, remote, patterns)
         if all(remote_values.get(r) == after.get(r) for r in changed):
             return result  # it landed after all (e.g. the answer was lost)
-        raced = outcome.lease_broken or any(
+        queued = RETRY_RE.search(outcome.server_text)
+        raced = outcome.lease_broken or queued is not None or any(
             remote_values.get(r) != leases[r] for r in changed
         )
         ours = {r: v for r, v in after.items() if r in changed}
@@ -162,7 +179,7 @@ def write_and_push(
                 + (f"\n{outcome.server_text.strip()}" if outcome.server_text.strip() else ""),
                 "the server's hook explains why; nothing was changed there",
             )
-        time.sleep(backoff(attempt))
+        time.sleep(backoff(attempt, int(queued.group(1)) if queued else None))
     raise ConflictError(
         f"{remote} kept moving: gave up after {ATTEMPTS} attempts to push {', '.join(patterns)}",
         "run the command again",

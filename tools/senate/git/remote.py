@@ -172,9 +172,14 @@ def fetch(git: GitRepo, remote: str, refspecs: list[str]) -> None:
         raise _translate(callbacks_error(callbacks, exc), remote, "fetch from") from None
 
 
-def push(git: GitRepo, remote: str, leases: Mapping[str, str | None]) -> PushResult:
+def push(
+    git: GitRepo, remote: str, leases: Mapping[str, str | None], options: list[str] | None = None
+) -> PushResult:
     """Push each local ref in `leases` (absent locally: delete it on the remote) only if
-    the remote's value is still the expected one (None: the ref must not exist there)."""
+    the remote's value is still the expected one (None: the ref must not exist there).
+
+    `options` are push options for the server's hooks; a server that does not accept
+    push options gets the push without them."""
     specs = []
     for ref in leases:
         specs.append(f"+{ref}:{ref}" if git.ref_target(ref) is not None else f":{ref}")
@@ -182,12 +187,14 @@ def push(git: GitRepo, remote: str, leases: Mapping[str, str | None]) -> PushRes
         return PushResult()
     rem = _remote(git, remote)
     if is_local(rem.url or ""):
-        return _push_through_receive_pack(git, remote, leases)
+        return _push_through_receive_pack(git, remote, leases, options or [])
     callbacks = _Callbacks(leases)
     try:
-        rem.push(specs, callbacks=callbacks)
+        rem.push(specs, callbacks=callbacks, push_options=options or None)
     except (pygit2.GitError, _LeaseBroken, _NoCredentials, OSError) as exc:
         cause = callbacks_error(callbacks, exc)
+        if options and "push option" in str(cause).lower():
+            return push(git, remote, leases, None)
         if isinstance(cause, _LeaseBroken):
             return PushResult({}, "".join(callbacks.text), lease_broken=True)
         raise _translate(cause, remote, "push to") from None
@@ -202,7 +209,7 @@ def is_local(url: str) -> bool:
 
 
 def _push_through_receive_pack(
-    git: GitRepo, remote: str, leases: Mapping[str, str | None]
+    git: GitRepo, remote: str, leases: Mapping[str, str | None], options: list[str]
 ) -> PushResult:
     """Push to a repository on this machine through `git push`.
 
@@ -213,7 +220,8 @@ def _push_through_receive_pack(
     """
     import subprocess
 
-    args = ["git", "--git-dir", str(git.path), "push", "--porcelain", remote]
+    args = ["git", "--git-dir", str(git.path), "push", "--porcelain",
+            *[f"--push-option={o}" for o in options], remote]
     for ref, expected in leases.items():
         args.insert(-1, f"--force-with-lease={ref}:{expected or ''}")
         args.append(f"{ref}:{ref}" if git.ref_target(ref) is not None else f":{ref}")
@@ -232,7 +240,14 @@ def _push_through_receive_pack(
     text = "".join(line[len("remote: "):].rstrip() + "\n" for line in done.stderr.splitlines()
                    if line.startswith("remote: "))
     if done.returncode != 0 and not rejected:
-        raise _translate(GitCommandError(done.stderr.strip()), remote, "push to")
+        if options and "push option" in done.stderr.lower():
+            return _push_through_receive_pack(git, remote, leases, [])
+        detail = (done.stderr.strip() or done.stdout.strip()
+                  or f"git push exited with status {done.returncode}")
+        if "fatal:" in done.stderr:
+            raise _translate(GitCommandError(detail), remote, "push to")
+        # No verdict per ref: the caller fetches to see whether it landed or lost a race.
+        return PushResult({"(every ref)": detail}, text)
     if stale:
         return PushResult({}, text, lease_broken=True)
     return PushResult(rejected, text)
@@ -273,3 +288,8 @@ def clear_refs(git: GitRepo, prefix: str) -> None:
     refs = git.pygit2_repo.references
     for name in [n for n in refs if n.startswith(prefix)]:
         refs.delete(name)
+
+
+def enable_push_options(git: GitRepo) -> None:
+    """receive.advertisePushOptions: lets clients send their queue ticket to the hook."""
+    git.pygit2_repo.config["receive.advertisePushOptions"] = "true"
