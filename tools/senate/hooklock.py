@@ -121,7 +121,7 @@ def stale_updates(git_dir: Path, updates: list[RefUpdate]) -> list[tuple[RefUpda
 # later: the longest-waiting agent goes first. Tickets not seen for QUEUE_EXPIRY seconds
 # (an agent that gave up) are dropped so that nobody waits on them for long.
 QUEUE_FILE = "senate-hook.queue"
-QUEUE_EXPIRY = 10.0
+QUEUE_EXPIRY = 20.0
 TICKET_OPTION = "senate-ticket="
 
 

@@ -38,8 +38,8 @@ T = TypeVar("T")
 ATTEMPTS = 40
 BACKOFF_BASE = 0.05
 BACKOFF_CAP = 1.0
-TURN_SECONDS = 0.3  # about one hook check: the time each agent ahead of us needs
-QUEUE_POLL_CAP = 3.0
+TURN_SECONDS = 0.5  # about one hook check under load: what each agent ahead of us needs
+QUEUE_POLL_CAP = 6.0
 UNPUSHED_PREFIX = "refs/senate/unpushed/"
 RETRY_RE = re.compile(r"senate: retry after (\d+)")
 READ_REFS = ["refs/heads/main", "refs/heads/proposal/*", "refs/tags/archive/*"]
@@ -136,7 +136,7 @@ def sync_for_read(git: GitRepo, remote: str, patterns: list[str] | None = None) 
 def backoff(attempt: int, ahead: int | None = None) -> float:
     """Exponential with full jitter; when the server's hook told us how many agents wait
     ahead of us, sleep about that many turns instead (0: our turn, go at once), and
-    never so long that the hook forgets our place (QUEUE_EXPIRY is 10 s)."""
+    never so long that the hook forgets our place (QUEUE_EXPIRY is 20 s)."""
     if ahead is not None:
         return min(QUEUE_POLL_CAP, TURN_SECONDS * ahead) * random.uniform(0.8, 1.2)
     return random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt))
