@@ -397,3 +397,45 @@ def test_over_http_with_git_http_backend(
         assert remote_refs(shared) == before
     fsck = run_git(shared, "fsck", "--strict")
     assert fsck.returncode == 0
+
+
+def test_write_through_archives_atomically_and_retries_a_race(
+    governed: Governed, shared: Path, tmp_path: Path, cli: Any
+) -> None:
+    """What `senate archive --push` does: main, tag and branch deletion in one push."""
+    from senate.cli.remote_opts import write_through
+    from senate.git import Person
+
+    a, b = clones(shared, tmp_path, "a", "b")
+    pid = propose(cli, governed, a, "statistical_power", "--push")
+    branch, tag = f"refs/heads/proposal/{pid}", f"refs/tags/archive/{pid}"
+    git = GitRepo.open(a)
+    runs: list[str] = []
+
+    def archive() -> str:
+        if not runs:  # someone else moves main while we work: our first push must lose
+            (b / "NOTES.md").write_text("meanwhile\n")
+            run_git(b, "add", "NOTES.md")
+            run_git(b, "commit", "-qm", "notes")
+            run_git(b, "push", "-q", "origin", "main")
+        main, tip = git.ref_target("refs/heads/main"), git.ref_target(branch)
+        assert main is not None and tip is not None
+        meta = git.read_file(tip, f"proposals/{pid}/proposal.json")
+        tree = git.build_tree(main, {f"proposals/archive/{pid}/proposal.json": meta})
+        who = Person("senate", "senate@agents.invalid")
+        commit = git.write_commit(git.commit_buffer(tree, [main], who, who,
+                                                    f"archive({pid}): withdrawn\n"))
+        git.update_ref("refs/heads/main", commit, main)
+        git.create_ref(tag, tip)
+        git.delete_ref(branch, tip)
+        runs.append(commit)
+        return commit
+
+    tip = remote_tip(shared, branch)
+    done = write_through(git, "origin", ["refs/heads/main", branch, tag], archive)
+    assert len(runs) == 2 and done == runs[-1]
+    assert remote_tip(shared, "main") == done
+    assert GitRepo.open(shared).commit_parents(done) == [GitRepo.open(b).resolve("main")]
+    assert remote_tip(shared, branch) is None and remote_tip(shared, tag) == tip
+    assert cli("--repo", b, "proposals", "--fetch", "--status", "archived", "--json").json()[
+        "proposals"][0]["id"] == pid

@@ -209,7 +209,8 @@ def is_local(url: str) -> bool:
 
 
 def _push_through_receive_pack(
-    git: GitRepo, remote: str, leases: Mapping[str, str | None], options: list[str]
+    git: GitRepo, remote: str, leases: Mapping[str, str | None], options: list[str],
+    atomic_ok: bool = True,
 ) -> PushResult:
     """Push to a repository on this machine through `git push`.
 
@@ -220,7 +221,9 @@ def _push_through_receive_pack(
     """
     import subprocess
 
-    args = ["git", "--git-dir", str(git.path), "push", "--porcelain",
+    # --atomic: an archive moves main, creates a tag and deletes a branch; all or none.
+    atomic = ["--atomic"] if len(leases) > 1 and atomic_ok else []
+    args = ["git", "--git-dir", str(git.path), "push", "--porcelain", *atomic,
             *[f"--push-option={o}" for o in options], remote]
     for ref, expected in leases.items():
         args.insert(-1, f"--force-with-lease={ref}:{expected or ''}")
@@ -241,7 +244,9 @@ def _push_through_receive_pack(
                    if line.startswith("remote: "))
     if done.returncode != 0 and not rejected:
         if options and "push option" in done.stderr.lower():
-            return _push_through_receive_pack(git, remote, leases, [])
+            return _push_through_receive_pack(git, remote, leases, [], atomic_ok)
+        if atomic and "atomic" in done.stderr.lower():
+            return _push_through_receive_pack(git, remote, leases, options, False)
         detail = (done.stderr.strip() or done.stdout.strip()
                   or f"git push exited with status {done.returncode}")
         if "fatal:" in done.stderr:
