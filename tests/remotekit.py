@@ -149,3 +149,31 @@ def http_git(root: Path) -> Iterator[HttpGit]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+class _AuthWall(BaseHTTPRequestHandler):
+    """A server that wants credentials it never accepts."""
+
+    def do_GET(self) -> None:  # noqa: N802
+        self.send_response(401)
+        self.send_header("WWW-Authenticate", 'Basic realm="git"')
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_POST = do_GET
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def auth_wall() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _AuthWall)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/x.git"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from conftest import ADD_FIELD_SPEC, RATIONALE, Governed
 from remotekit import (
+    auth_wall,
     clone,
     http_git,
     make_shared,
@@ -179,6 +180,22 @@ def test_a_local_forgery_is_never_published(
     # The remote wins: dave's local commit is set aside, bob's vote lands on the remote tip.
     assert result.code == 0, result.err
     assert "kept them at" in result.err
+
+
+def test_authentication_failure_is_a_clear_error(
+    governed: Governed, shared: Path, tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (a,) = clones(shared, tmp_path, "a")
+    with auth_wall() as url:
+        monkeypatch.delenv("SENATE_GIT_TOKEN", raising=False)
+        monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+        result = cli("--repo", a, "proposals", "--fetch", url)
+        assert result.code == 1
+        assert "authentication failed while trying to fetch from" in result.err
+        assert "none are configured" in result.err and "SENATE_GIT_TOKEN" in result.err
+        monkeypatch.setenv("SENATE_GIT_TOKEN", "wrong")
+        result = cli("--repo", a, "proposals", "--fetch", url)
+        assert result.code == 1 and "the server refused the credentials" in result.err
 
 
 def test_hook_refusal_reaches_senate_push(tmp_path: Path, cli: Any, keys: dict[str, Any]) -> None:

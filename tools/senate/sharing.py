@@ -101,7 +101,8 @@ def apply_remote(
         if local is None:
             git.create_ref(ref, value)
         else:
-            behind = ref.startswith("refs/heads/") and _is_ancestor(git, local, value)
+            # Only branches fast-forward; a tag that changed is never merely "behind".
+            behind = ref.startswith("refs/heads/") and git.is_ancestor(local, value)
             if ours.get(ref) != local and not behind:
                 backup = f"{UNPUSHED_PREFIX}{ref[len('refs/'):]}/{local[:12]}"
                 if git.ref_target(backup) is None:
@@ -119,11 +120,6 @@ def apply_remote(
     if main_moved:
         git.checkout_main_if_head()
     return warnings
-
-
-def _is_ancestor(git: GitRepo, a: str, b: str) -> bool:
-    # Only branches fast-forward; a tag that changed is never "behind".
-    return git.is_ancestor(a, b)
 
 
 def sync_for_read(git: GitRepo, remote: str, patterns: list[str] | None = None) -> None:
@@ -170,6 +166,8 @@ def write_and_push(
         raced = outcome.lease_broken or queued is not None or any(
             remote_values.get(r) != leases[r] for r in changed
         )
+        # Our commit is dropped locally either way: on a race it is rebuilt on the new
+        # tip; on a refusal the remote's state is the truth (the reason is reported).
         ours = {r: v for r, v in after.items() if r in changed}
         apply_remote(git, remote_values, ours)
         if not raced:
