@@ -154,7 +154,7 @@ def http_git(root: Path) -> Iterator[HttpGit]:
 class _AuthWall(BaseHTTPRequestHandler):
     """A server that wants credentials it never accepts."""
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self.send_response(401)
         self.send_header("WWW-Authenticate", 'Basic realm="git"')
         self.send_header("Content-Length", "0")
