@@ -8,6 +8,8 @@ tally counts that very commit (or lists it as superseded by a later vote of the 
 agent: it was counted, then replaced). The latency of a vote is that whole span; we print
 the median and the spread.
 
+Also the floor: one agent voting alone, with nobody racing it (5 votes).
+
 Reference, same set-up and concurrency: a plain `git commit --allow-empty && git push` of
 each worker to a branch of its own (the hook runs and lets it through), 50 pushes; and
 the ratio of the two medians.
@@ -89,7 +91,7 @@ def run_per_agent(jobs: dict[str, list[Callable[[], float]]]) -> list[float]:
 
 def report(name: str, times: list[float]) -> float:
     median = statistics.median(times)
-    q = statistics.quantiles(times, n=10)
+    q = statistics.quantiles(times, n=10) if len(times) > 1 else [times[0]]
     print(f"{name:<38} median {median * 1000:8.0f} ms   p10 {q[0] * 1000:6.0f}   "
           f"p90 {q[-1] * 1000:6.0f}   max {max(times) * 1000:6.0f}   (n={len(times)})")
     return median
@@ -134,11 +136,15 @@ def main() -> None:
             votes = run_per_agent(votes_by)
             wall = time.perf_counter() - t0
             plain = run_per_agent(pushes_by)
+            # The floor: one agent alone, nobody racing it.
+            solo = [vote_latency(voters[names[0]], readers[names[0]], pid, keys[names[0]],
+                                 "approve" if i % 2 else "reject") for i in range(5)]
             final = senate_ok("--repo", opener, "tally", pid, "--fetch", "--json")
         transport = "http (git http-backend)" if args.http else "file:// (git receive-pack)"
         print(f"{args.votes} votes by {args.voters} concurrent voters over {transport}, "
               f"pre-receive hook installed; wall {wall:.1f} s")
         vote_median = report("vote --push -> counted by tally --fetch", votes)
+        report("  same, one agent alone (no race)", solo)
         push_median = report("plain git push of an empty commit", plain)
         print(f"ratio {vote_median / push_median:.1f}x; final tally: {final['approve']} approve, "
               f"{final['reject']} reject from {len(final['counted'])} agents")
