@@ -91,7 +91,7 @@ def run_per_agent(jobs: dict[str, list[Callable[[], float]]]) -> list[float]:
 
 def report(name: str, times: list[float]) -> float:
     median = statistics.median(times)
-    q = statistics.quantiles(times, n=10) if len(times) > 1 else [times[0]]
+    q = statistics.quantiles(times, n=10, method="inclusive")
     print(f"{name:<38} median {median * 1000:8.0f} ms   p10 {q[0] * 1000:6.0f}   "
           f"p90 {q[-1] * 1000:6.0f}   max {max(times) * 1000:6.0f}   (n={len(times)})")
     return median
