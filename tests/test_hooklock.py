@@ -102,3 +102,13 @@ def test_hook_install_keeps_a_foreign_hook_unless_forced(
     config = subprocess.run(["git", "--git-dir", str(bare), "config",
                              "receive.advertisePushOptions"], capture_output=True, text=True)
     assert config.stdout.strip() == "true"
+
+
+def test_a_pending_update_that_never_lands_stalls_only_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    subprocess.run(["git", "init", "-q", "--bare", str(tmp_path)], check=True)
+    hooklock.record_pending(tmp_path, [RefUpdate(None, "b" * 40, "refs/heads/main")])
+    monkeypatch.setattr(hooklock, "LAND_WAIT", 0.05)
+    hooklock.wait_for_pending(tmp_path)  # main never appears: waits, then forgets it
+    assert not (tmp_path / hooklock.PENDING_FILE).exists()

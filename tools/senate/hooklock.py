@@ -100,6 +100,8 @@ def wait_for_pending(git_dir: Path) -> None:
         if all(values.get(ref) != old for ref, old in pending):
             return
         time.sleep(0.005)
+    # git did not apply it after all (its own check refused it): nobody should wait again.
+    (git_dir / PENDING_FILE).unlink(missing_ok=True)
 
 
 def record_pending(git_dir: Path, updates: list[RefUpdate]) -> None:
