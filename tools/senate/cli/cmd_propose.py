@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from senate.cli.output import emit, json_option, repo_path
+from senate.cli.remote_opts import fetch_option, maybe_fetch, push_option, write_through
 
 CHANGE_TYPES = ["add_field", "modify_field", "remove_field", "add_type", "rename_field"]
 
@@ -50,6 +51,7 @@ def _read_spec(value: str | None) -> Any:
 @click.option("--required", is_flag=True, help="add_field: make the new field required.")
 @click.option("--key", type=click.Path(dir_okay=False), help="Your OpenSSH ed25519 private key.")
 @click.option("--print-schema", is_flag=True, help="Print the proposal metadata schema and exit.")
+@push_option
 @json_option
 @click.pass_context
 def propose(
@@ -66,6 +68,7 @@ def propose(
     required: bool,
     key: str | None,
     print_schema: bool,
+    push_remote: str | None,
 ) -> None:
     """Open a proposal: branch proposal/<id> with proposals/<id>/ and the schema change."""
     from senate.errors import UsageError
@@ -107,7 +110,12 @@ def propose(
         new_name=new_name,
         required=required,
     )
-    opened = open_proposal(GitRepo.open(repo_path(ctx)), private, request)
+    git = GitRepo.open(repo_path(ctx))
+    # The new branch's name is picked by open_proposal, hence the pattern: on --push it
+    # is created remotely with the lease "must not exist", and a taken id means a retry
+    # with the remote's branches fetched, so the next free number is chosen.
+    opened = write_through(git, push_remote, ["refs/heads/main", "refs/heads/proposal/*"],
+                           lambda: open_proposal(git, private, request))
     verdict = {True: "backward compatible", False: "NOT backward compatible"}.get(
         bool(opened.backward_compatible)
     )
@@ -117,14 +125,17 @@ def propose(
 @click.command()
 @click.option("--status", type=click.Choice(["open", "approved", "rejected", "merged", "archived"]),
               help="Only proposals with this status.")
+@fetch_option
 @json_option
 @click.pass_context
-def proposals(ctx: click.Context, status: str | None) -> None:
+def proposals(ctx: click.Context, status: str | None, fetch_remote: str | None) -> None:
     """List proposals with their status."""
     from senate.git import GitRepo
     from senate.review import list_summaries
 
-    rows = list_summaries(GitRepo.open(repo_path(ctx)), status)
+    git = GitRepo.open(repo_path(ctx))
+    maybe_fetch(git, fetch_remote)
+    rows = list_summaries(git, status)
     text = "\n".join(
         f"{r['id']:<40} {r['status']:<9} {r['change_type']:<13} {r['target_artifact_type']}"
         for r in rows
@@ -134,15 +145,17 @@ def proposals(ctx: click.Context, status: str | None) -> None:
 
 @click.command()
 @click.argument("proposal_id", metavar="ID")
+@fetch_option
 @json_option
 @click.pass_context
-def show(ctx: click.Context, proposal_id: str) -> None:
+def show(ctx: click.Context, proposal_id: str, fetch_remote: str | None) -> None:
     """Show a proposal: metadata, status, the semantic and raw schema diff, the migration."""
     from senate.counting import count
     from senate.git import GitRepo
     from senate.review import detail_of, render_detail, semantic_text
 
     git = GitRepo.open(repo_path(ctx))
+    maybe_fetch(git, fetch_remote)
     result = count(git, proposal_id)
     detail = detail_of(git, result)
     emit(detail, render_detail(detail, semantic_text(result)))

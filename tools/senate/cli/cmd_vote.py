@@ -5,6 +5,22 @@ import os
 import click
 
 from senate.cli.output import emit, json_option, repo_path
+from senate.cli.remote_opts import fetch_option, maybe_fetch, push_option, write_through
+
+
+def proposal_refs(proposal_id: str) -> list[str]:
+    """The refs a vote or comment reads and writes: main, the branch, its archive tag."""
+    from senate.proposals import ARCHIVE_TAG_PREFIX, branch_ref
+
+    return ["refs/heads/main", branch_ref(proposal_id), ARCHIVE_TAG_PREFIX + proposal_id]
+
+def _no_push_with_server(push_remote: str | None) -> None:
+    if push_remote is not None:
+        from senate.errors import UsageError
+
+        raise UsageError("--server and --push cannot be combined",
+                         "the server writes to its own repository; use one or the other")
+
 
 server_option = click.option(
     "--server", metavar="URL", default=None,
@@ -20,10 +36,13 @@ server_option = click.option(
 @click.option("--key", required=True, type=click.Path(dir_okay=False),
               help="Your OpenSSH ed25519 private key.")
 @server_option
+@push_option
 @json_option
 @click.pass_context
-def vote(ctx: click.Context, proposal_id: str, decision: str, reason: str, key: str,
-         server: str | None) -> None:
+def vote(
+    ctx: click.Context, proposal_id: str, decision: str, reason: str, key: str,
+    server: str | None, push_remote: str | None,
+) -> None:
     """Cast a signed vote: an empty commit on proposal/ID bound to its current patch id."""
     from senate.counting import count
     from senate.git import GitRepo
@@ -33,6 +52,7 @@ def vote(ctx: click.Context, proposal_id: str, decision: str, reason: str, key: 
     if server is not None:
         from senate.api.client import SenateClient
 
+        _no_push_with_server(push_remote)
         with SenateClient(server) as client:
             data = client.vote(proposal_id, load_private_key(key), decision,  # type: ignore[arg-type]
                                reason)
@@ -43,7 +63,11 @@ def vote(ctx: click.Context, proposal_id: str, decision: str, reason: str, key: 
         return
 
     git = GitRepo.open(repo_path(ctx))
-    done = cast(git, proposal_id, load_private_key(key), decision, reason)  # type: ignore[arg-type]
+    private = load_private_key(key)
+    done = write_through(
+        git, push_remote, proposal_refs(proposal_id),
+        lambda: cast(git, proposal_id, private, decision, reason),  # type: ignore[arg-type]
+    )
     result = count(git, proposal_id)
     emit(
         {"commit": done.commit, "agent": done.agent, "vote": done.vote,
@@ -59,10 +83,13 @@ def vote(ctx: click.Context, proposal_id: str, decision: str, reason: str, key: 
 @click.option("--key", required=True, type=click.Path(dir_okay=False),
               help="Your OpenSSH ed25519 private key.")
 @server_option
+@push_option
 @json_option
 @click.pass_context
-def comment(ctx: click.Context, proposal_id: str, message: str, key: str,
-            server: str | None) -> None:
+def comment(
+    ctx: click.Context, proposal_id: str, message: str, key: str, server: str | None,
+    push_remote: str | None,
+) -> None:
     """Add a signed debate comment (an empty commit without a vote)."""
     from senate.git import GitRepo
     from senate.sshsig import load_private_key
@@ -71,6 +98,7 @@ def comment(ctx: click.Context, proposal_id: str, message: str, key: str,
     if server is not None:
         from senate.api.client import SenateClient
 
+        _no_push_with_server(push_remote)
         with SenateClient(server) as client:
             data = client.comment(proposal_id, load_private_key(key), message)
         emit({"commit": data["commit"], "agent": data["agent"],
@@ -79,36 +107,44 @@ def comment(ctx: click.Context, proposal_id: str, message: str, key: str,
         return
 
     git = GitRepo.open(repo_path(ctx))
-    done = cast(git, proposal_id, load_private_key(key), None, message)
+    private = load_private_key(key)
+    done = write_through(git, push_remote, proposal_refs(proposal_id),
+                         lambda: cast(git, proposal_id, private, None, message))
     emit({"commit": done.commit, "agent": done.agent, "patch_id": done.patch_id},
          f"{done.agent} commented on {proposal_id} ({done.commit[:12]})")
 
 
 @click.command()
 @click.argument("proposal_id", metavar="ID")
+@fetch_option
 @json_option
 @click.pass_context
-def tally(ctx: click.Context, proposal_id: str) -> None:
+def tally(ctx: click.Context, proposal_id: str, fetch_remote: str | None) -> None:
     """Count the votes on a proposal from git alone and explain every ignored commit."""
     from senate.counting import count
     from senate.git import GitRepo
     from senate.tally_report import render_tally
 
-    result = count(GitRepo.open(repo_path(ctx)), proposal_id)
+    git = GitRepo.open(repo_path(ctx))
+    maybe_fetch(git, fetch_remote)
+    result = count(git, proposal_id)
     emit(result.to_json(), render_tally(result))
 
 
 @click.command()
 @click.argument("proposal_id", metavar="ID")
+@fetch_option
 @json_option
 @click.pass_context
-def check(ctx: click.Context, proposal_id: str) -> int:
+def check(ctx: click.Context, proposal_id: str, fetch_remote: str | None) -> int:
     """Exit 0 only when the proposal is approved at its current tip; else 1 with the reason."""
     from senate.counting import count
     from senate.git import GitRepo
     from senate.tally_report import check_reason, markdown_summary
 
-    result = count(GitRepo.open(repo_path(ctx)), proposal_id)
+    git = GitRepo.open(repo_path(ctx))
+    maybe_fetch(git, fetch_remote)
+    result = count(git, proposal_id)
     reason = check_reason(result)
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_path:

@@ -47,17 +47,24 @@ def fetch_option(func: F) -> F:
 def write_through(
     git: GitRepo, remote: str | None, refs: list[str], operation: Callable[[], T]
 ) -> T:
-    """Run `operation` (which writes `refs` locally); with a remote, sync around it."""
+    """Run `operation` (which writes `refs` locally); with a remote, sync around it.
+
+    `refs` are full ref names or prefixes ending in '*' (e.g. 'refs/heads/proposal/*'
+    when the command creates a branch whose name it picks itself). With a remote: fetch
+    them, make the local refs the remote's, run `operation`, push every ref it changed
+    (created, moved or deleted) with a lease, and on a race redo it on the new tips.
+    """
     if remote is None:
         return operation()
-    from senate.errors import UsageError
+    from senate.sharing import write_and_push
 
-    raise UsageError("--push is not available yet")
+    return write_and_push(git, remote, refs, operation)
 
 
 def maybe_fetch(git: GitRepo, remote: str | None) -> None:
+    """With a remote: main, proposal branches and archive tags become the remote's."""
     if remote is None:
         return
-    from senate.errors import UsageError
+    from senate.sharing import sync_for_read
 
-    raise UsageError("--fetch is not available yet")
+    sync_for_read(git, remote)
