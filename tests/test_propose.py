@@ -60,7 +60,7 @@ def test_patch_id_matches_git(governed: Governed, cli: Any) -> None:
         governed, "--type", "experiment", "--change", "add_field", "--field", "power",
         "--spec", ADD_FIELD_SPEC, "--rationale", RATIONALE, "--json"))
     data = result.json()
-    assert set(data) == {"id", "branch", "patch_id"}
+    assert {"id", "branch", "patch_id"} <= set(data)
     diff = subprocess.run(["git", "-C", str(governed.path), "diff", f"main...{data['branch']}"],
                           capture_output=True, check=True).stdout
     pid = subprocess.run(["git", "patch-id", "--stable"], input=diff, capture_output=True,
@@ -276,3 +276,18 @@ def test_concurrent_proposals_never_share_a_number(governed: Governed) -> None:
     names = [b.rsplit("/", 1)[1] for b in branches(governed) if "/proposal/" in b]
     assert len(names) == 8
     assert len({n[:4] for n in names}) == 8, names
+
+
+def test_false_claim_is_flagged_at_propose_time(governed: Governed, cli: Any) -> None:
+    result = cli(*propose_args(governed, "--type", "experiment", "--change", "remove_field",
+                               "--field", "source_doi", "--compatible",
+                               "--rationale", RATIONALE, "--json"))
+    assert result.code == 0
+    data = result.json()
+    assert data["backward_compatible"] is False
+    assert data["mismatches"] and "source_doi" in " ".join(data["mismatches"])
+    assert "warning:" in result.err
+    honest = cli(*propose_args(governed, "--type", "experiment", "--change", "add_field",
+                               "--field", "fine", "--spec", ADD_FIELD_SPEC,
+                               "--rationale", RATIONALE, "--json")).json()
+    assert honest["backward_compatible"] is True and honest["mismatches"] == []

@@ -7,7 +7,7 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -26,6 +26,9 @@ from senate.proposal import (
 from senate.proposals import claim_branch, main_tip, next_number, policy_at
 from senate.registry import check_type_name, dump_schema, load_schema, schema_path
 from senate.validation import check_schema
+
+if TYPE_CHECKING:
+    from senate.compatibility import Verdict
 
 ID_ATTEMPTS = 20
 
@@ -54,9 +57,12 @@ class Opened:
     patch_id: str
     meta: ProposalMeta
     backward_compatible: bool | None  # Senate's computed verdict
+    mismatches: tuple[str, ...] = ()  # where the proposal's claims contradict the diff
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "branch": self.branch, "patch_id": self.patch_id}
+        return {"id": self.id, "branch": self.branch, "patch_id": self.patch_id,
+                "backward_compatible": self.backward_compatible,
+                "mismatches": list(self.mismatches)}
 
 
 def prepare_schema_change(
@@ -125,6 +131,7 @@ def open_proposal(git: GitRepo, key: Ed25519PrivateKey, request: ProposalRequest
     old, new = prepare_schema_change(git, main, request)
     computed = verdict_for(old, new, policy)
     claim = computed.compatible if request.claim_compatible is None else request.claim_compatible
+    mismatches = claim_mismatches(request, computed, bool(claim))
     stamp = created_stamp(datetime.now(UTC))
     slug = slug_for(request)
     for _ in range(ID_ATTEMPTS):
@@ -140,11 +147,30 @@ def open_proposal(git: GitRepo, key: Ed25519PrivateKey, request: ProposalRequest
                     patch_id=git.patch_id(main, commit),
                     meta=content.meta,
                     backward_compatible=computed.compatible,
+                    mismatches=mismatches,
                 )
         except ConflictError:
             pass  # another agent took this id between our look and our write
         time.sleep(random.uniform(0.001, 0.03))
     raise ConflictError(f"could not find a free proposal id after {ID_ATTEMPTS} tries")
+
+
+def claim_mismatches(
+    request: ProposalRequest, computed: Verdict, claim: bool
+) -> tuple[str, ...]:
+    """The proposal's change type and compatibility claim checked against the real diff:
+    the proposal still opens (the counter blocks it), but the proposer hears it now."""
+    from senate.compat import check_change_type
+
+    if request.change_type == "add_type":
+        return ()
+    found = check_change_type(request.change_type, request.field, request.new_name,
+                              computed.report, claim)
+    return tuple(
+        m.reason + (" (" + "; ".join(f"{c.kind} at {c.path}" for c in m.changes) + ")"
+                    if m.changes else "")
+        for m in found
+    )
 
 
 @dataclass(frozen=True)

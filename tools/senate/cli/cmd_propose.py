@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from senate.cli.output import emit, json_option, repo_path
+from senate.cli.output import emit, json_option, repo_path, warn
 from senate.cli.remote_opts import fetch_option, maybe_fetch, push_option, write_through
 
 CHANGE_TYPES = ["add_field", "modify_field", "remove_field", "add_type", "rename_field"]
@@ -116,9 +116,14 @@ def propose(
     # with the remote's branches fetched, so the next free number is chosen.
     opened = write_through(git, push_remote, ["refs/heads/main", "refs/heads/proposal/*"],
                            lambda: open_proposal(git, private, request))
-    verdict = {True: "backward compatible", False: "NOT backward compatible"}.get(
-        bool(opened.backward_compatible)
-    )
+    verdicts: dict[bool | None, str] = {
+        True: "backward compatible (2/3 of the roster decides)",
+        False: "NOT backward compatible (needs every voting agent)",
+        None: "undecidable, treated as breaking (needs every voting agent)",
+    }
+    verdict = verdicts[opened.backward_compatible]
+    for mismatch in opened.mismatches:
+        warn(f"{mismatch}; the check will fail until the proposal is corrected")
     emit(opened.to_json(), f"{opened.id}\n  branch {opened.branch}\n  Senate's verdict: {verdict}")
 
 
