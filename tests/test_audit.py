@@ -15,7 +15,7 @@ from test_merge import approve, open_field
 from votekit import git, make_commit, tip, vote
 
 from senate.counting import count_ref
-from senate.git.merging import edit_tree
+from senate.git.trees import edit_tree
 from senate.mainline import SENATE_PERSON
 from senate.merging import merge_message, plan_merge
 from senate.proposals import ProposalRef

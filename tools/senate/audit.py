@@ -23,7 +23,7 @@ from typing import Any, Literal
 from senate.counting import count_ref
 from senate.errors import SenateError
 from senate.git import GitRepo
-from senate.git.merging import tree_diff_paths
+from senate.git.trees import tree_diff_paths
 from senate.merging import approvers, plan_merge
 from senate.policy import POLICY_FILE
 from senate.proposal import ARCHIVE_DIR, PROPOSALS_DIR, check_id

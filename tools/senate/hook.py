@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from senate.ballots import BranchContext, IgnoreReason, KeyRing, examine, signer
 from senate.errors import SenateError
 from senate.git import GitRepo
-from senate.git.mergecheck import clean_merge_tree, tree_diff_paths
+from senate.git.merging import merge_commits
+from senate.git.trees import tree_diff_paths
 from senate.hooklock import RefUpdate
 from senate.policy import POLICY_FILE
 from senate.proposal import ARCHIVE_DIR, PROPOSALS_DIR, load_meta
@@ -132,7 +133,7 @@ def check_proposal_merge(git: GitRepo, oid: str, pid: str, first: str, second: s
     if reason is not None:
         return [f"merge {oid[:12]} of proposal {pid} is not approved at {second[:12]}: "
                 f"{reason}"]
-    clean = clean_merge_tree(git, first, second)
+    clean = merge_commits(git, first, second).tree
     if clean is None:
         return [f"merge {oid[:12]}: proposal {pid} does not merge cleanly into main"]
     target = f"{SCHEMA_DIR}/{counted.meta.target_artifact_type}.json"
@@ -231,7 +232,7 @@ class BranchRules:
 
     def _merge_of_main(self, oid: str, parents: list[str]) -> list[str]:
         if len(parents) == 2 and self.git.is_ancestor(parents[1], self.main):
-            clean = clean_merge_tree(self.git, parents[0], parents[1])
+            clean = merge_commits(self.git, parents[0], parents[1]).tree
             if clean is not None and clean == self.git.commit_tree(oid):
                 return []
         return [f"merge commit {oid[:12]}: a proposal branch may only merge main in cleanly"]

@@ -19,7 +19,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from senate.counting import Count, count_ref
 from senate.errors import ConflictError
 from senate.git import GitRepo
-from senate.git.merging import edit_tree, merge_commits, read_tree_file
+from senate.git.merging import merge_commits
+from senate.git.trees import edit_tree, read_tree_file
 from senate.mainline import LocalChanges, WorkTree, advance_main, write_main_commit
 from senate.proposals import ProposalRef, branch_ref, find_proposal
 from senate.registry import SCHEMA_DIR, VERSION_KEY, dump_schema, parse_schema, version_of

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from senate.cli.output import emit, json_option, repo_path, warn
-from senate.cli.remote_opts import fetch_option, maybe_fetch, push_option, write_through
+from senate.cli.remote_opts import counted, fetch_option, maybe_fetch, push_option, write_through
 
 CHANGE_TYPES = ["add_field", "modify_field", "remove_field", "add_type", "rename_field"]
 
@@ -155,12 +155,8 @@ def proposals(ctx: click.Context, status: str | None, fetch_remote: str | None) 
 @click.pass_context
 def show(ctx: click.Context, proposal_id: str, fetch_remote: str | None) -> None:
     """Show a proposal: metadata, status, the semantic and raw schema diff, the migration."""
-    from senate.counting import count
-    from senate.git import GitRepo
     from senate.review import detail_of, render_detail, semantic_text
 
-    git = GitRepo.open(repo_path(ctx))
-    maybe_fetch(git, fetch_remote)
-    result = count(git, proposal_id)
+    git, result = counted(repo_path(ctx), proposal_id, fetch_remote)
     detail = detail_of(git, result)
     emit(detail, render_detail(detail, semantic_text(result)))

@@ -5,7 +5,7 @@ import os
 import click
 
 from senate.cli.output import emit, json_option, repo_path
-from senate.cli.remote_opts import fetch_option, maybe_fetch, push_option, write_through
+from senate.cli.remote_opts import counted, fetch_option, push_option, write_through
 
 
 def proposal_refs(proposal_id: str) -> list[str]:
@@ -121,13 +121,9 @@ def comment(
 @click.pass_context
 def tally(ctx: click.Context, proposal_id: str, fetch_remote: str | None) -> None:
     """Count the votes on a proposal from git alone and explain every ignored commit."""
-    from senate.counting import count
-    from senate.git import GitRepo
     from senate.tally_report import render_tally
 
-    git = GitRepo.open(repo_path(ctx))
-    maybe_fetch(git, fetch_remote)
-    result = count(git, proposal_id)
+    _, result = counted(repo_path(ctx), proposal_id, fetch_remote)
     emit(result.to_json(), render_tally(result))
 
 
@@ -138,13 +134,9 @@ def tally(ctx: click.Context, proposal_id: str, fetch_remote: str | None) -> Non
 @click.pass_context
 def check(ctx: click.Context, proposal_id: str, fetch_remote: str | None) -> int:
     """Exit 0 only when the proposal is approved at its current tip; else 1 with the reason."""
-    from senate.counting import count
-    from senate.git import GitRepo
     from senate.tally_report import check_reason, markdown_summary
 
-    git = GitRepo.open(repo_path(ctx))
-    maybe_fetch(git, fetch_remote)
-    result = count(git, proposal_id)
+    _, result = counted(repo_path(ctx), proposal_id, fetch_remote)
     reason = check_reason(result)
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_path:

@@ -7,11 +7,14 @@ Every write command wraps its work in `write_through`; every read command calls
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from senate.git import GitRepo
+
+if TYPE_CHECKING:
+    from senate.counting import Count
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -59,6 +62,15 @@ def write_through(
     from senate.sharing import write_and_push
 
     return write_and_push(git, remote, refs, operation)
+
+
+def counted(repo: str, proposal_id: str, remote: str | None) -> tuple[GitRepo, Count]:
+    """Open the repository, read the remote's state if asked, count the proposal."""
+    from senate.counting import count
+
+    git = GitRepo.open(repo)
+    maybe_fetch(git, remote)
+    return git, count(git, proposal_id)
 
 
 def maybe_fetch(git: GitRepo, remote: str | None) -> None:

@@ -6,11 +6,9 @@ conflicting paths), and the caller decides what to commit and where.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pygit2
-from pygit2.enums import FileMode
 
 from senate.errors import GitError
 from senate.git.repo import GitRepo
@@ -43,46 +41,3 @@ def merge_commits(git: GitRepo, ours: str, theirs: str) -> TreeMerge:
                     paths.add(entry.path)
         return TreeMerge(None, tuple(sorted(paths)))
     return TreeMerge(str(index.write_tree(repo)), ())
-
-
-def read_tree_file(git: GitRepo, tree: str, path: str) -> bytes | None:
-    """A file's content inside tree `tree`, None when absent or not a file."""
-    repo = git.pygit2_repo
-    obj = repo[pygit2.Oid(hex=tree)]
-    if not isinstance(obj, pygit2.Tree):
-        return None
-    try:
-        entry = obj[path]
-    except KeyError:
-        return None
-    blob = repo[entry.id]
-    return bytes(blob.data) if isinstance(blob, pygit2.Blob) else None
-
-
-def edit_tree(git: GitRepo, tree: str, changes: Mapping[str, bytes | None]) -> str:
-    """`tree` with files written (bytes) or removed (None); returns the new tree id."""
-    repo = git.pygit2_repo
-    base = repo[pygit2.Oid(hex=tree)]
-    assert isinstance(base, pygit2.Tree)
-    index = pygit2.Index()
-    index.read_tree(base)
-    for path, content in changes.items():
-        if content is None:
-            if path in index:
-                index.remove(path)
-            continue
-        index.add(pygit2.IndexEntry(path, repo.create_blob(content), FileMode.BLOB))
-    return str(index.write_tree(repo))
-
-
-def tree_diff_paths(git: GitRepo, old_tree: str, new_tree: str) -> list[str]:
-    """Paths whose content or mode differs between two trees."""
-    repo = git.pygit2_repo
-    old = repo[pygit2.Oid(hex=old_tree)]
-    new = repo[pygit2.Oid(hex=new_tree)]
-    assert isinstance(old, pygit2.Tree) and isinstance(new, pygit2.Tree)
-    paths: set[str] = set()
-    for delta in old.diff_to_tree(new).deltas:
-        paths.add(delta.old_file.path)
-        paths.add(delta.new_file.path)
-    return sorted(paths)
