@@ -80,7 +80,8 @@ def test_fifty_agents_vote_at_once(senate50: Governed, cli: Any) -> None:
     assert len(chain) == 1 + AGENTS
     tally = cli("--repo", g.path, "tally", pid, "--json").json()
     assert tally["approve"] == AGENTS
-    assert [i["commit"] for i in tally["ignored"]] == [opened]  # the proposal commit itself
+    assert tally["ignored"] == []
+    assert [c["commit"] for c in tally["content"]] == [opened]  # the proposal commit itself
     assert tally["status"] == "approved"
     fsck(g.path)
 

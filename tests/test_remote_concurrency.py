@@ -75,8 +75,9 @@ def check_concurrent_votes(tmp_path: Path, cli: Any, url: str, shared: Path,
     )
     result = json.loads(tally.stdout)
     assert (result["approve"], result["status"]) == (len(names), "approved")
-    # Nothing is ignored but the proposal commit itself (a content commit, not a vote).
-    assert [i["commit"] for i in result["ignored"]] == [commits[0]]
+    # Nothing is ignored; the proposal commit itself is content, not a vote.
+    assert result["ignored"] == []
+    assert [c["commit"] for c in result["content"]] == [commits[0]]
     assert sorted(v["agent"] for v in result["counted"]) == names
     fsck = run_git(shared, "fsck", "--strict", "--no-dangling", check=False)
     assert fsck.returncode == 0, fsck.stdout + fsck.stderr

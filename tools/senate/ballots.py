@@ -48,6 +48,7 @@ class Ballot:
     text: str  # the commit message body: the reasoning or the comment
     problem: IgnoreReason | None = None
     detail: str = ""
+    touches_files: bool = False  # a content commit of the proposal (or a merge)
 
 
 @dataclass(frozen=True)
@@ -114,13 +115,18 @@ def examine(
         kind = "comment"  # a debate comment, or a ballot too malformed to read a vote from
 
     def result(problem: IgnoreReason | None, detail: str, agent: str | None = None) -> Ballot:
-        return Ballot(oid, kind, agent, fields.vote, time, _body(message), problem, detail)
+        return Ballot(oid, kind, agent, fields.vote, time, _body(message), problem, detail,
+                      not empty)
 
     if kind == "content":
         # The proposal's own commits carry Senate-Proposal without a patch id: content,
-        # not a malformed ballot, and never counted whatever their trailers say.
-        what = "an empty commit without Senate trailers" if empty else "a content commit"
-        return result("not_a_vote", f"{what}, not a vote or comment")
+        # not a malformed ballot, and never counted whatever their trailers say. Who
+        # signed it is still worth telling a reviewer.
+        if empty:
+            return result("not_a_vote", "an empty commit without Senate trailers")
+        author, problem, _ = signer(raw, keys)
+        who = author.name if author is not None and problem is None else None
+        return result("not_a_vote", "a content commit, not a vote or comment", who)
     if raw.problems or fields.problems:
         return result("ambiguous", "; ".join(raw.problems + fields.problems))
     agent, problem, detail = signer(raw, keys)

@@ -75,11 +75,20 @@ class Count:
     def approved(self) -> bool:
         return self.status == "approved"
 
+    def content(self) -> list[dict[str, Any]]:
+        """The proposal's own commits (and merges of main): what was voted on, not votes.
+        `agent` is the roster member whose signature verifies, None when none does."""
+        return [
+            {"commit": b.commit, "agent": b.agent, "detail": b.detail}
+            for b in self.ballots
+            if b.kind == "content" and b.touches_files
+        ]
+
     def ignored(self) -> list[dict[str, Any]]:
         out = [
             {"commit": b.commit, "reason": b.problem, "detail": b.detail, "agent": b.agent}
             for b in self.ballots
-            if b.problem is not None
+            if b.problem is not None and not (b.kind == "content" and b.touches_files)
         ]
         out += [
             {"commit": s.commit, "reason": "superseded", "agent": s.agent,
@@ -104,6 +113,7 @@ class Count:
             "counted": [{"agent": v.agent, "vote": v.vote, "commit": v.commit}
                         for v in t.counted],
             "ignored": self.ignored(),
+            "content": self.content(),
             "patch_id": self.patch_id,
             "tip": self.ref.tip,
             "base": self.ref.base,
