@@ -124,8 +124,8 @@ def examine(
         # signed it is still worth telling a reviewer.
         if empty:
             return result("not_a_vote", "an empty commit without Senate trailers")
-        author, problem, _ = signer(raw, keys)
-        who = author.name if author is not None and problem is None else None
+        signed_by, problem, _ = signer(raw, keys)
+        who = signed_by.name if signed_by is not None and problem is None else None
         return result("not_a_vote", "a content commit, not a vote or comment", who)
     if raw.problems or fields.problems:
         return result("ambiguous", "; ".join(raw.problems + fields.problems))
