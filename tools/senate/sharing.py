@@ -67,7 +67,7 @@ def local_values(git: GitRepo, patterns: list[str]) -> dict[str, str]:
     for pattern in patterns:
         if pattern.endswith("*"):
             prefix = pattern[:-1]
-            out.update({n: v for n in git.pygit2_repo.references if n.startswith(prefix)
+            out.update({n: v for n in git.ref_names(prefix)
                         if (v := git.ref_target(n)) is not None})
         elif (value := git.ref_target(pattern)) is not None:
             out[pattern] = value

@@ -93,6 +93,9 @@ class GitRepo:
     def branch_tip(self, branch: str) -> str | None:
         return self.ref_target(f"refs/heads/{branch}")
 
+    def ref_names(self, prefix: str) -> list[str]:
+        return [name for name in self._repo.references if name.startswith(prefix)]
+
     def refs(self, prefix: str) -> dict[str, str]:
         """Every ref under `prefix` (e.g. 'refs/heads/proposal/') -> the commit it names."""
         out: dict[str, str] = {}
