@@ -33,7 +33,7 @@ def kinds(report: dict[str, Any]) -> list[str]:
 
 
 def good_history(cli: Any, g: Governed) -> list[str]:
-    """Two merges, one rejected-and-archived proposal, a migrations-only commit."""
+    """Two merges, one rejected-and-archived proposal, the generated migrations, docs."""
     a = open_add_field(cli, g)
     b = open_field(cli, g, "dataset", "curation_level")
     c = open_add_field(cli, g, "effect_size")
@@ -44,11 +44,10 @@ def good_history(cli: Any, g: Governed) -> list[str]:
     assert cli("--repo", g.path, "merge", a).code == 0
     assert cli("--repo", g.path, "merge", b, "--key", g.keys["alice"].private).code == 0
     assert cli("--repo", g.path, "merge", c).code == 1  # archived as rejected
+    assert cli("--repo", g.path, "migrate", "generate").code == 0
     main = git(g.path, "rev-parse", "main").strip()
-    mig = make_commit(g, main, "migrations: generate\n", signer=None,
-                      changes={"migrations/sqlite/0001_x.sql": b"BEGIN;\nCOMMIT;\n",
-                               "docs/notes.md": b"notes\n"})
-    git(g.path, "update-ref", "refs/heads/main", mig, main)
+    docs = make_commit(g, main, "docs\n", signer=None, changes={"docs/notes.md": b"notes\n"})
+    git(g.path, "update-ref", "refs/heads/main", docs, main)
     git(g.path, "reset", "-q", "--hard", "main")
     return [a, b, c]
 
@@ -78,7 +77,7 @@ def test_clean_history(governed: Governed, cli: Any) -> None:
     assert code == 0, report
     assert report["ok"] is True and report["violations"] == []
     assert [m["proposal"] for m in report["merges"]] == ids[:2]
-    assert report["commits"] == 5  # init, two merges, the archive, the migrations
+    assert report["commits"] == 6  # init, two merges, the archive, migrations, docs
     text = cli("--repo", governed.path, "audit")
     assert text.code == 0 and "ok: main changed only through approved proposals" in text.out
 
@@ -215,3 +214,21 @@ def test_editing_a_merged_proposal_or_an_archive_on_main(governed: Governed, cli
     assert code == 1
     assert [(v["commit"], v["kind"]) for v in report["violations"]] == [
         (sql, "direct_change"), (votes, "bad_archive")]
+
+
+def test_hand_edited_migration(governed: Governed, cli: Any) -> None:
+    """A migration rewritten together with its checksums passes the chain's own checks;
+    the audit regenerates it from the merges and sees the difference."""
+    g = governed
+    good_history(cli, g)
+    main = git(g.path, "rev-parse", "main").strip()
+    name = next(n for n in git(g.path, "ls-tree", "--name-only", "main:migrations/sqlite/")
+                .split() if n.startswith("0001_"))
+    path = f"migrations/sqlite/{name}"
+    text = git(g.path, "show", f"main:{path}") + "DELETE FROM artifacts;\n"
+    oid = make_commit(g, main, "fix migration\n", signer=None,
+                      changes={path: text.encode()})
+    git(g.path, "update-ref", "refs/heads/main", oid, main)
+    code, report = audit(cli, g)
+    assert code == 1
+    assert [(v["commit"], v["kind"]) for v in report["violations"]] == [(oid, "bad_migration")]

@@ -233,18 +233,36 @@ def test_direct_push_to_main_changing_a_schema(
     run_git(a, "commit", "-qam", "sneak a field in")
     err = refused(a, "main")
     assert "remote: senate: refused refs/heads/main" in err
-    assert "changes schemas/experiment.json without an approved proposal" in err
+    assert "changes schemas/experiment.json without a Senate merge" in err
     assert remote_refs(shared) == before
 
 
-def test_main_may_move_outside_schemas(governed: Governed, shared: Path, tmp_path: Path) -> None:
+def test_main_may_move_outside_governed_paths(
+    governed: Governed, shared: Path, tmp_path: Path
+) -> None:
     (a,) = clones(shared, tmp_path, "a")
-    (a / "migrations" / "sqlite").mkdir(parents=True)
-    (a / "migrations" / "sqlite" / "0001_x.sql").write_text("SELECT 1;\n")
-    run_git(a, "add", "migrations")
-    run_git(a, "commit", "-qm", "migrations")
+    (a / "docs").mkdir()
+    (a / "docs" / "notes.md").write_text("How we review proposals.\n")
+    run_git(a, "add", "docs")
+    run_git(a, "commit", "-qm", "docs")
     run_git(a, "push", "-q", "origin", "main")
     assert remote_tip(shared, "main") == GitRepo.open(a).resolve("main")
+
+
+def test_hand_written_migration_is_refused(
+    governed: Governed, shared: Path, tmp_path: Path
+) -> None:
+    """migrations/ changes only as `senate migrate generate` writes it: a migration and
+    its checksums rewritten together would pass the chain's own checks."""
+    (a,) = clones(shared, tmp_path, "a")
+    before = remote_refs(shared)
+    (a / "migrations" / "sqlite").mkdir(parents=True)
+    (a / "migrations" / "sqlite" / "0001_x.sql").write_text("DROP TABLE artifacts;\n")
+    run_git(a, "add", "migrations")
+    run_git(a, "commit", "-qm", "migrations")
+    err = refused(a, "main")
+    assert "migrations are only generated" in err
+    assert remote_refs(shared) == before
 
 
 def merge_into_main(repo: Path, pid: str, bump: bool) -> str:
@@ -272,7 +290,7 @@ def test_merge_without_enough_votes(
     merge_into_main(a, pid, bump=True)
     before = remote_refs(shared)
     err = refused(a, "main")
-    assert f"of proposal {pid} is not approved" in err
+    assert f"{pid} was not approved" in err
     assert "1 of 2 approvals needed" in err
     assert remote_refs(shared) == before
 
@@ -284,13 +302,14 @@ def test_approved_merge_is_accepted_and_a_padded_one_is_not(
     pid = propose(cli, governed, a, "statistical_power", "--push")
     cast(cli, governed, b, pid, "bob", "approve", "--push")
     cast(cli, governed, b, pid, "carol", "approve", "--push")
-    merge_into_main(a, pid, bump=False)
+    merge_into_main(a, pid, bump=False)  # a hand-made merge: no version bump, no tally
     err = refused(a, "main")
-    assert "x-senate-version" in err
+    assert "version bump" in err and "Senate-Approved-By" in err
     run_git(a, "reset", "-q", "--hard", "origin/main")
-    merged = merge_into_main(a, pid, bump=True)
+    merged = cli("--repo", a, "merge", pid, "--json")  # Senate's own merge, pushed by git
+    assert merged.code == 0, merged.out + merged.err
     run_git(a, "push", "-q", "origin", "main")
-    assert remote_tip(shared, "main") == merged
+    assert remote_tip(shared, "main") == merged.json()["commit"]
 
 
 def test_vote_commit_that_changes_files(
@@ -379,7 +398,8 @@ def test_archive_push_deletes_the_branch_and_the_tag_is_immutable(
         run_git(a, "show", f"{tip}:proposals/{pid}/proposal.json").stdout.encode())
     (record / "reason.txt").write_text("withdrawn\n")
     run_git(a, "add", "proposals")
-    run_git(a, "commit", "-qm", f"archive({pid}): withdrawn")
+    run_git(a, "commit", "-qm", f"archive({pid}): withdrawn\n\nSenate-Proposal: {pid}\n"
+            "Senate-Archive-Reason: withdrawn")
     run_git(a, "tag", f"archive/{pid}", tip)
     run_git(a, "push", "-q", "--atomic", "origin", "main", f"refs/tags/archive/{pid}",
             f":refs/heads/proposal/{pid}")
@@ -441,7 +461,9 @@ def test_write_through_archives_atomically_and_retries_a_race(
         tree = git.build_tree(main, {f"proposals/archive/{pid}/proposal.json": meta})
         who = Person("senate", "senate@agents.invalid")
         commit = git.write_commit(git.commit_buffer(tree, [main], who, who,
-                                                    f"archive({pid}): withdrawn\n"))
+                                                    f"archive({pid}): withdrawn\n\n"
+                                                    f"Senate-Proposal: {pid}\n"
+                                                    "Senate-Archive-Reason: withdrawn\n"))
         git.update_ref("refs/heads/main", commit, main)
         git.create_ref(tag, tip)
         git.delete_ref(branch, tip)

@@ -25,6 +25,7 @@ from senate.errors import SenateError
 from senate.git import GitRepo
 from senate.git.trees import tree_diff_paths
 from senate.merging import approvers, plan_merge
+from senate.migrate.chain import MIGRATIONS_DIR
 from senate.policy import POLICY_FILE
 from senate.proposal import ARCHIVE_DIR, PROPOSALS_DIR, check_id
 from senate.proposals import ProposalRef, main_tip
@@ -34,7 +35,8 @@ from senate.trailers import parse_trailers
 
 PROPOSAL_FILE = re.compile(rf"{PROPOSALS_DIR}/[0-9]{{4}}-[^/]+/")
 ViolationKind = Literal[
-    "direct_change", "not_approved", "tampered_trailer", "hidden_change", "bad_archive"
+    "direct_change", "not_approved", "tampered_trailer", "hidden_change", "bad_archive",
+    "bad_migration",
 ]
 
 
@@ -121,7 +123,24 @@ def audit_commit(git: GitRepo, oid: str) -> tuple[list[Violation], str | None]:
     if archived:
         out.append(Violation(oid, "bad_archive", "changes archived records outside an "
                              f"archive commit: {', '.join(archived[:5])}"))
+    if any(p.startswith(f"{MIGRATIONS_DIR}/") for p in changed):
+        out += audit_migrations(git, oid, parents[0])
     return out, None
+
+
+def audit_migrations(git: GitRepo, oid: str, parent: str) -> list[Violation]:
+    """A commit touching migrations/ must be exactly what generation writes on its parent."""
+    from senate.migrate.generate import generated_tree
+
+    try:
+        expected = generated_tree(git, parent)
+    except SenateError as exc:
+        return [Violation(oid, "bad_migration", f"migrations cannot be generated on "
+                          f"{parent[:12]}: {exc.message}")]
+    if expected != git.commit_tree(oid):
+        return [Violation(oid, "bad_migration", "changes migrations/ other than "
+                          "`senate migrate generate` would: migrations are only generated")]
+    return []
 
 
 def audit_archive(

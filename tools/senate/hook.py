@@ -6,9 +6,12 @@ refusal with its reason; one refusal refuses the whole push, so the server stays
 was. The rules:
 
 - main moves only forward, along its first-parent line, and each new first-parent
-  commit either merges a proposal that `senate check` approves at the merge's second
-  parent (tree = the clean merge plus the schema version bump), or touches neither
-  schemas/ nor senate.toml (migrations, archive records, docs).
+  commit passes the rules `senate audit` replays later (senate.audit.audit_commit, so
+  both always agree): a Senate merge that re-counts as approved at its second parent,
+  with trailers equal to that count and a tree that is the clean merge plus the version
+  bump; an archive commit that only adds its record; migrations exactly as `senate
+  migrate generate` writes them on the parent; or a commit touching none of schemas/,
+  senate.toml, a proposal's folder, the archive or migrations/ (docs, say).
 - a proposal branch only gains the proposer's signed content commits (own folder,
   schemas/, senate.toml) and structurally valid vote/comment commits (stale or
   superseded votes are fine: the counter ignores them, they are not forgeries), or a
@@ -19,21 +22,18 @@ was. The rules:
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from senate.ballots import BranchContext, IgnoreReason, KeyRing, examine, signer
 from senate.errors import SenateError
 from senate.git import GitRepo
 from senate.git.merging import merge_commits
-from senate.git.trees import tree_diff_paths
 from senate.hooklock import RefUpdate
 from senate.policy import POLICY_FILE
 from senate.proposal import ARCHIVE_DIR, PROPOSALS_DIR, load_meta
-from senate.proposals import ARCHIVE_TAG_PREFIX, BRANCH_PREFIX, ProposalRef, policy_at
+from senate.proposals import ARCHIVE_TAG_PREFIX, BRANCH_PREFIX, policy_at
 from senate.rawcommit import parse_commit
-from senate.registry import SCHEMA_DIR, VERSION_KEY, parse_schema
-from senate.trailers import senate_fields
+from senate.registry import SCHEMA_DIR
 
 MAIN_REF = "refs/heads/main"
 # What makes a vote or comment a forgery or garbage rather than merely not counted.
@@ -98,65 +98,12 @@ def check_main(git: GitRepo, u: RefUpdate) -> list[str]:
 
 
 def check_main_commit(git: GitRepo, oid: str) -> list[str]:
-    parents = git.commit_parents(oid)
-    if len(parents) == 2:
-        proposal = merged_proposal(git, oid, parents[0], parents[1])
-        if proposal is not None:
-            return check_proposal_merge(git, oid, proposal, parents[0], parents[1])
-    governed = [p for p in git.changed_paths(parents[0] if parents else None, oid)
-                if p.startswith(f"{SCHEMA_DIR}/") or p == POLICY_FILE]
-    if governed:
-        return [f"commit {oid[:12]} changes {', '.join(governed[:3])} without an approved "
-                "proposal: schemas/ and senate.toml change only by `senate merge`"]
-    return []
+    """A new commit on main is accepted only if `senate audit` would pass it: the same
+    rules, checked before the push lands instead of after."""
+    from senate.audit import audit_commit
 
-
-def merged_proposal(git: GitRepo, oid: str, first: str, second: str) -> str | None:
-    """The proposal a merge brings in: named by its trailer, present only in the second
-    parent (the same test `senate` uses to find merged proposals)."""
-    pid = senate_fields(git.commit_message(oid)).proposal
-    candidates = [pid] if pid else git.list_dir(second, PROPOSALS_DIR)
-    for name in candidates:
-        path = f"{PROPOSALS_DIR}/{name}/proposal.json"
-        if git.read_file(second, path) is not None and git.read_file(first, path) is None:
-            return name
-    return None
-
-
-def check_proposal_merge(git: GitRepo, oid: str, pid: str, first: str, second: str) -> list[str]:
-    from senate.counting import count_ref
-    from senate.tally_report import check_reason
-
-    base = git.merge_base(first, second) or first
-    counted = count_ref(git, ProposalRef(pid, "branch", second, base, first))
-    reason = check_reason(counted)
-    if reason is not None:
-        return [f"merge {oid[:12]} of proposal {pid} is not approved at {second[:12]}: "
-                f"{reason}"]
-    clean = merge_commits(git, first, second).tree
-    if clean is None:
-        return [f"merge {oid[:12]}: proposal {pid} does not merge cleanly into main"]
-    target = f"{SCHEMA_DIR}/{counted.meta.target_artifact_type}.json"
-    extra = [p for p in tree_diff_paths(git, clean, git.commit_tree(oid)) if p != target]
-    if extra:
-        return [f"merge {oid[:12]} changes {', '.join(extra[:3])} beyond the approved "
-                "proposal"]
-    return _version_bump(git, oid, first, target)
-
-
-def _version_bump(git: GitRepo, oid: str, first: str, target: str) -> list[str]:
-    """The merge's schema is the proposal's with x-senate-version = main's + 1."""
-    merged_raw = git.read_file(oid, target)
-    if merged_raw is None:
-        return [f"merge {oid[:12]} deletes {target}"]
-    merged = parse_schema(merged_raw, f"{target}@{oid[:12]}")
-    before_raw = git.read_file(first, target)
-    before = parse_schema(before_raw, target).get(VERSION_KEY, 0) if before_raw else 0
-    want = (before if isinstance(before, int) else 0) + 1
-    if merged.get(VERSION_KEY) != want:
-        return [f"merge {oid[:12]} sets {target} {VERSION_KEY} to "
-                f"{json.dumps(merged.get(VERSION_KEY))}, expected {want}"]
-    return []
+    violations, _ = audit_commit(git, oid)
+    return [f"commit {oid[:12]}: {v.message}" for v in violations]
 
 
 # -- proposal branches -------------------------------------------------------------------

@@ -153,6 +153,15 @@ def plan(git: GitRepo, tip: str) -> tuple[dict[str, bytes], list[str]]:
     return changes, names
 
 
+def generated_tree(git: GitRepo, parent: str) -> str | None:
+    """The tree `senate migrate generate` writes on `parent`, None when it has nothing to
+    write. Generation is deterministic (templates over committed data), so any commit that
+    touches migrations/ can be checked against it: the chain's checksums alone cannot stop
+    someone who rewrites a migration and its checksums together."""
+    changes, _ = plan(git, parent)
+    return git.build_tree(parent, changes) if changes else None
+
+
 def generate(git: GitRepo) -> Generated:
     """Write the missing migrations as one unsigned commit on main (compare-and-swap)."""
     tip = main_tip(git)
