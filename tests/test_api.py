@@ -337,6 +337,17 @@ def test_page_shows_breaking_change_and_ignored_vote(
     assert "superseded" in page and "changed my mind" in page
 
 
+def test_pages_answer_errors_as_pages(url: str) -> None:
+    missing = httpx.get(f"{url}/senate/proposals/0099-nothing-here")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("text/html")
+    assert "no proposal" in missing.text and "All proposals" in missing.text
+    bad = httpx.get(url + "/senate/proposals/..%2F..%2Fetc")
+    assert 400 <= bad.status_code < 500 and "<script" not in bad.text
+    api = httpx.get(f"{url}/api/senate/schema-proposal/0099-nothing-here")
+    assert api.status_code == 404 and api.json()["error"]["message"].startswith("no proposal")
+
+
 def test_openapi_documents_the_signed_write_flow(url: str) -> None:
     spec = httpx.get(url + "/openapi.json").json()
     assert "/api/senate/schema-proposal/{proposal_id}/vote" in spec["paths"]
