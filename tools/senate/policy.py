@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from senate.errors import UsageError
 from senate.sshsig import PublicKey
+from senate.tomlfast import loads_flat
 
 POLICY_FILE = "senate.toml"
 NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,38}$")
@@ -88,8 +89,9 @@ def default_email(name: str) -> str:
 
 
 def parse_policy(text: str, source: str = POLICY_FILE) -> Policy:
+    data = loads_flat(text)  # the common shape, fast; anything else goes to tomllib
     try:
-        data = tomllib.loads(text)
+        data = data if data is not None else tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{source} is not valid TOML: {exc}") from exc
     agents = _agents(data.get("agents"), source)
