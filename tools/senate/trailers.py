@@ -144,8 +144,45 @@ def _subject_problems(subject: str, proposal: str | None, vote: str | None) -> l
     return [f"malformed vote/comment subject {subject[:80]!r}"]
 
 
+# The vote message format_vote_message writes, matched whole, the subject and trailers
+# naming the same proposal and vote. For it the general reading below provably finds
+# exactly these three trailers and no problem, provided the body has no line git or a
+# reader could take for something else (_UNSAFE_BODY): the trailer block is the last
+# paragraph whatever the body says, unless a '---' divider, a '#' cut line or a NUL ends
+# the message early, and only Senate-like lines, CR and NUL raise problems.
+# tests/test_votefast.py checks the equivalence on generated messages.
+_CANONICAL_VOTE = re.compile(
+    r"vote\((?P<p>[0-9]{4}-[a-z0-9][a-z0-9-]{0,62})\): (?P<v>approve|reject|abstain)\n\n"
+    r"(?:(?P<body>.*)\n\n)?"
+    r"Senate-Proposal: (?P=p)\nSenate-Vote: (?P=v)\nSenate-Patch-Id: (?P<h>[0-9a-f]{40})\n\Z",
+    re.DOTALL,
+)
+# Multiline and unanchored at the end: may flag more than senate_like_line would (a
+# match across lines), never less; a flagged body just takes the general path.
+_UNSAFE_BODY = re.compile(
+    rf"^(?:{_SENATE_LIKE.pattern}|---|#)|[\r\0]", re.IGNORECASE | re.MULTILINE
+)
+
+
+def canonical_vote(message: str) -> SenateFields | None:
+    """senate_fields(message) for a canonical vote message; None for any other."""
+    m = _CANONICAL_VOTE.match(message)
+    if m is None:
+        return None
+    body = m.group("body")
+    if body is not None and _UNSAFE_BODY.search(body):
+        return None
+    return SenateFields(m.group("p"), _as_vote(m.group("v")), m.group("h"), ())
+
+
 def senate_fields(message: str) -> SenateFields:
     """The Senate vote or comment a commit message carries, with every ambiguity found."""
+    fast = canonical_vote(message)
+    return fast if fast is not None else senate_fields_general(message)
+
+
+def senate_fields_general(message: str) -> SenateFields:
+    """The reference reading: git's trailer block, then every Senate rule."""
     block = trailer_block(message)
     problems: list[str] = []
     fields, counted = _trailer_fields(block, problems)
