@@ -7,17 +7,19 @@ all call, so that every surface reaches the same verdict from the same bytes.
 from __future__ import annotations
 
 import time as _time
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from senate.ballots import Ballot, BranchContext, KeyRing, examine
 from senate.compatibility import verdict_for
 from senate.git import GitRepo
+from senate.git.rawread import linear_history
+from senate.git.repo import MAIN
 from senate.policy import POLICY_FILE, Policy
 from senate.proposal import PROPOSALS_DIR, ProposalMeta
 from senate.proposal_sql import check_proposal_sql
-from senate.proposals import ProposalRef, find_proposal, policy_at
+from senate.proposals import ProposalRef, branch_ref, find_proposal, policy_at
 from senate.registry import SCHEMA_DIR, parse_schema
 from senate.tally import CastVote, Rule, Status, Tally, tally
 
@@ -138,11 +140,17 @@ BallotMemo = MutableMapping[tuple[str, str, str, str, int], Ballot]
 def count(
     git: GitRepo, proposal_id: str, now: int | None = None, memo: BallotMemo | None = None
 ) -> Count:
-    return count_ref(git, find_proposal(git, proposal_id), now, memo)
+    # Read the branch before find_proposal's merge-base (see senate.git.rawread); with a
+    # memo (the API server) most commits need no read at all, so do not prefetch them.
+    tip = git.ref_target(branch_ref(proposal_id))
+    main = git.branch_tip(MAIN)
+    raws = linear_history(git, tip, main) if memo is None and tip and main else None
+    return count_ref(git, find_proposal(git, proposal_id), now, memo, raws)
 
 
 def count_ref(
-    git: GitRepo, ref: ProposalRef, now: int | None = None, memo: BallotMemo | None = None
+    git: GitRepo, ref: ProposalRef, now: int | None = None, memo: BallotMemo | None = None,
+    raws: Mapping[str, bytes] | None = None,
 ) -> Count:
     policy = policy_at(git, ref.base)
     meta = ref.meta(git)
@@ -175,7 +183,9 @@ def count_ref(
         if known is not None:
             ballots.append(known)
             continue
-        data = git.raw_commit(oid)
+        data = raws.get(oid) if raws is not None else None
+        if data is None:
+            data = git.raw_commit(oid)
         ballot = examine(oid, data, parent_tree, ctx, keys)
         trees[oid] = _tree_of(data)
         ballots.append(ballot)
