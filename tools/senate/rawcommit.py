@@ -131,8 +131,61 @@ def _split_head(data: bytes) -> tuple[bytes, bytes, bool]:
     return data[:cut], data[cut + 2 :], True
 
 
+# A signed commit exactly as git writes one with no optional header, matched whole: tree,
+# parents, author, committer (idents as fsck wants them), then a gpgsig header whose first
+# line is not empty and its continuation lines, then the empty line. For this shape every
+# check below passes, the first empty line is the one after the signature, and
+# split_signature lifts exactly the gpgsig lines out of the payload; so the result is
+# built directly. tests/test_rawcommit_fast.py checks it against the general parse.
+_IDENT_LINE = rb"([^<>\n]*[^<>\n ]) <([^<>\n]*)> (0|[1-9][0-9]*) ([+-][0-9]{4})\n"
+_CANONICAL = re.compile(
+    rb"tree ([0-9a-f]{40})\n((?:parent [0-9a-f]{40}\n)*)"
+    rb"author " + _IDENT_LINE + rb"committer " + _IDENT_LINE
+    + rb"gpgsig ([^\n]+\n(?: [^\n]*\n)*)\n"
+)
+
+
+def _canonical(data: bytes) -> RawCommit | None:
+    """parse_commit(data) for the canonical signed shape without problems; else None."""
+    m = _CANONICAL.match(data)
+    if m is None or b"\0" in data or b"\r" in data:
+        return None
+    message = data[m.end() :]
+    if _ARMOR.search(message):
+        return None
+    try:
+        message.decode("utf-8")
+        idents = [
+            Ident(m.group(i).decode("utf-8"), m.group(i + 1).decode("utf-8"),
+                  int(m.group(i + 2)), m.group(i + 3).decode("ascii"))
+            for i in (3, 7)
+        ]
+    except UnicodeDecodeError:
+        return None
+    if idents[0].timestamp > _MAX_DATE or idents[1].timestamp > _MAX_DATE:
+        return None
+    parents = m.group(2)
+    return RawCommit(
+        tree=m.group(1).decode("ascii"),
+        parents=tuple(parents[i + 7 : i + 47].decode("ascii") for i in range(0, len(parents), 48)),
+        author=idents[0],
+        committer=idents[1],
+        # continuation lines lose their one leading space, as in split_signature
+        signature=m.group(11).replace(b"\n ", b"\n"),
+        payload=data[: m.start(11) - len(b"gpgsig ")] + data[m.end() - 1 :],
+        message=message,
+        problems=(),
+    )
+
+
 def parse_commit(data: bytes) -> RawCommit:
     """Parse a raw commit object (`git cat-file commit` output); never raises."""
+    fast = _canonical(data)
+    return fast if fast is not None else parse_commit_general(data)
+
+
+def parse_commit_general(data: bytes) -> RawCommit:
+    """The reference parse, for every object; parse_commit's fast path must agree."""
     problems: list[str] = []
     if b"\0" in data:
         problems.append("NUL byte in commit object")
