@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,8 @@ BEGIN = b"-----BEGIN SSH SIGNATURE-----\n"
 END = b"-----END SSH SIGNATURE-----"
 MAGIC = b"SSHSIG"
 HASHES = {b"sha256": hashlib.sha256, b"sha512": hashlib.sha512}
-_B64 = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\n")
+_B64 = re.compile(rb"[A-Za-z0-9+/=\n]*")  # fullmatch: the armor's body holds only these
+_VERSION_1 = struct.pack(">I", 1)
 
 
 @dataclass(frozen=True)
@@ -146,13 +148,13 @@ def parse_signature(armored: bytes, namespace: str = "git") -> ParsedSignature |
     if not text.startswith(BEGIN) or not text.endswith(END):
         return "not an armored SSH signature"
     body = text[len(BEGIN) : -len(END)]
-    if not set(body) <= _B64:
+    if not _B64.fullmatch(body):
         return "stray characters inside the signature armor"
     try:
         blob = base64.b64decode(body.replace(b"\n", b""), validate=True)
     except binascii.Error:
         return "signature is not valid base64"
-    if not blob.startswith(MAGIC) or blob[6:10] != struct.pack(">I", 1):
+    if not blob.startswith(MAGIC) or blob[6:10] != _VERSION_1:
         return "not an SSHSIG version 1 blob"
     fields = _read_strings(blob[10:], 5)
     if fields is None:
@@ -194,14 +196,14 @@ def _string(value: bytes) -> bytes:
 def _read_strings(data: bytes, count: int) -> list[bytes] | None:
     """Exactly `count` SSH strings filling `data`, or None (trailing bytes are refused)."""
     out: list[bytes] = []
-    pos = 0
+    pos, end = 0, len(data)
     for _ in range(count):
-        if pos + 4 > len(data):
+        if pos + 4 > end:
             return None
-        (length,) = struct.unpack_from(">I", data, pos)
+        length = int.from_bytes(data[pos : pos + 4], "big")
         pos += 4
-        if pos + length > len(data):
+        if pos + length > end:
             return None
         out.append(data[pos : pos + length])
         pos += length
-    return out if pos == len(data) else None
+    return out if pos == end else None
