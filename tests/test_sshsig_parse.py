@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import struct
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -46,3 +47,44 @@ def test_armor_characters() -> None:
         bad = b"\n".join([lines[0], lines[1][:5] + stray + lines[1][5:], *lines[2:]])
         assert sshsig.parse_signature(bad) == "stray characters inside the signature armor"
     assert isinstance(sshsig.parse_signature(armored.replace(b"A", b"=", 1)), str)
+
+
+def _s(value: bytes) -> bytes:
+    return struct.pack(">I", len(value)) + value
+
+
+def reference_fields(pubkey: bytes, sig: bytes) -> tuple[bytes, bytes] | str:
+    """The field-by-field reading of the key and signature blobs (the general path)."""
+    key_fields = reference_strings(pubkey, 2)
+    sig_fields = reference_strings(sig, 2)
+    if key_fields is None or sig_fields is None or key_fields[0] != b"ssh-ed25519":
+        return "only ssh-ed25519 signatures are accepted"
+    if sig_fields[0] != b"ssh-ed25519" or len(sig_fields[1]) != 64 or len(key_fields[1]) != 32:
+        return "malformed ed25519 signature"
+    return pubkey, sig_fields[1]
+
+
+PAIRS = st.tuples(
+    st.sampled_from([b"ssh-ed25519", b"ssh-rsa", b"", b"ssh-ed25519\0"]),
+    st.sampled_from([0, 31, 32, 33, 63, 64, 65]).map(lambda n: b"k" * n),
+    st.sampled_from([b"", b"\0", b"\0\0\0\0"]),
+).map(lambda t: _s(t[0]) + _s(t[1]) + t[2]) | st.binary(max_size=60)
+
+
+@given(PAIRS, PAIRS)
+def test_key_and_signature_blobs_read_as_field_by_field(pubkey: bytes, sig: bytes) -> None:
+    blob = (b"SSHSIG" + struct.pack(">I", 1) + _s(pubkey) + _s(b"git") + _s(b"")
+            + _s(b"sha512") + _s(sig))
+    armored = (b"-----BEGIN SSH SIGNATURE-----\n" + base64.b64encode(blob)
+               + b"\n-----END SSH SIGNATURE-----\n")
+    parsed = sshsig.parse_signature(armored)
+    expected = reference_fields(pubkey, sig)
+    if isinstance(expected, str):
+        assert parsed == expected
+    else:
+        assert not isinstance(parsed, str)
+        assert (parsed.public_key, parsed.signature) == expected
+        assert parsed.hash_alg == b"sha512"
+    fields = reference_strings(pubkey, 2)
+    if fields is not None:
+        assert sshsig.PublicKey(pubkey).raw == fields[1]

@@ -77,6 +77,8 @@ class PublicKey:
 
     @property
     def raw(self) -> bytes:
+        if _is_pair(self.blob, 32):
+            return self.blob[_PAIR_HEAD:]
         fields = _read_strings(self.blob, 2)
         assert fields is not None
         return fields[1]
@@ -164,6 +166,10 @@ def parse_signature(armored: bytes, namespace: str = "git") -> ParsedSignature |
         return f"signature namespace is {ns!r}, expected {namespace!r}"
     if hash_alg not in HASHES:
         return f"hash algorithm {hash_alg!r} is not allowed"
+    # The one well-formed shape of each, checked by prefix and length; anything else
+    # goes through the field-by-field reading below, which names the fault.
+    if _is_pair(pubkey, 32) and _is_pair(sig, 64):
+        return ParsedSignature(pubkey, hash_alg, sig[_PAIR_HEAD:])
     key_fields = _read_strings(pubkey, 2)
     sig_fields = _read_strings(sig, 2)
     if key_fields is None or sig_fields is None or key_fields[0] != ED25519:
@@ -207,3 +213,16 @@ def _read_strings(data: bytes, count: int) -> list[bytes] | None:
         out.append(data[pos : pos + length])
         pos += length
     return out if pos == end else None
+
+
+# string "ssh-ed25519" then the length of a second string: what precedes the raw key
+# (32 bytes) in a key blob and the raw signature (64 bytes) in a signature blob.
+_PAIR_HEAD = 4 + len(ED25519) + 4
+
+
+def _is_pair(data: bytes, size: int) -> bool:
+    """Whether `data` is exactly string "ssh-ed25519" + string of `size` bytes."""
+    return len(data) == _PAIR_HEAD + size and data[:_PAIR_HEAD] == _PAIR_HEADS.get(size)
+
+
+_PAIR_HEADS = {n: _string(ED25519) + n.to_bytes(4, "big") for n in (32, 64)}
