@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from senate import sshsig
+from senate.errors import UsageError
 from senate.sshsig import _read_strings
 
 
@@ -88,3 +89,16 @@ def test_key_and_signature_blobs_read_as_field_by_field(pubkey: bytes, sig: byte
     fields = reference_strings(pubkey, 2)
     if fields is not None:
         assert sshsig.PublicKey(pubkey).raw == fields[1]
+
+
+@given(PAIRS)
+def test_public_key_parse_accepts_exactly_the_ed25519_pair(blob: bytes) -> None:
+    fields = reference_strings(blob, 2)
+    good = fields is not None and fields[0] == b"ssh-ed25519" and len(fields[1]) == 32
+    text = "ssh-ed25519 " + base64.b64encode(blob).decode()
+    try:
+        key = sshsig.PublicKey.parse(text)
+    except UsageError:
+        assert not good
+    else:
+        assert good and key.blob == blob

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import re
 import struct
@@ -62,8 +63,7 @@ class PublicKey:
             ) from exc
         # The wire form is checked here; the curve point is only decoded when a signature
         # by this key is verified, so loading a roster of thousands stays cheap.
-        fields = _read_strings(blob, 2)
-        if fields is None or fields[0] != ED25519 or len(fields[1]) != 32:
+        if not _is_pair(blob, 32):  # string "ssh-ed25519" + string of 32 bytes, exactly
             raise UsageError(
                 f"{source}: malformed ssh-ed25519 public key",
                 "copy the whole line of the .pub file",
@@ -192,7 +192,12 @@ def verify(
 
 
 def _signed_data(namespace: bytes, hash_alg: bytes, digest: bytes) -> bytes:
-    return MAGIC + _string(namespace) + _string(b"") + _string(hash_alg) + _string(digest)
+    return _signed_head(namespace, hash_alg) + _string(digest)
+
+
+@functools.lru_cache(maxsize=8)  # a handful of (namespace, hash) pairs, built per vote
+def _signed_head(namespace: bytes, hash_alg: bytes) -> bytes:
+    return MAGIC + _string(namespace) + _string(b"") + _string(hash_alg)
 
 
 def _string(value: bytes) -> bytes:
