@@ -15,7 +15,6 @@ from test_merge import approve, open_field
 from votekit import git, make_commit, tip, vote
 
 from senate.counting import count_ref
-from senate.git.trees import edit_tree
 from senate.mainline import SENATE_PERSON
 from senate.merging import merge_message, plan_merge
 from senate.proposals import ProposalRef
@@ -64,7 +63,7 @@ def craft_merge(g: Governed, pid: str, *, edit: Any = None,
     assert plan.tree is not None
     message = merge_message(c, plan)
     message = edit(message) if edit else message
-    tree = edit_tree(repo, plan.tree, changes) if changes else plan.tree
+    tree = repo.edit_tree(plan.tree, changes) if changes else plan.tree
     oid = repo.write_commit(repo.commit_buffer(tree, [main, t], SENATE_PERSON, SENATE_PERSON,
                                                message))
     repo.update_ref("refs/heads/main", oid, main)

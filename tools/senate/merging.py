@@ -20,7 +20,7 @@ from senate.counting import Count, count_ref
 from senate.errors import ConflictError
 from senate.git import GitRepo
 from senate.git.merging import merge_commits
-from senate.git.trees import edit_tree, read_tree_file
+from senate.git.trees import read_tree_file
 from senate.mainline import LocalChanges, WorkTree, advance_main, write_main_commit
 from senate.proposals import ProposalRef, branch_ref, find_proposal
 from senate.registry import SCHEMA_DIR, VERSION_KEY, dump_schema, parse_schema, version_of
@@ -107,7 +107,7 @@ def plan_merge(git: GitRepo, main: str, tip: str, base: str) -> MergePlan:
         schema[VERSION_KEY] = old + 1
         changes[path] = dump_schema(schema)
         versions.append((path[len(SCHEMA_DIR) + 1 : -len(".json")], old + 1))
-    return MergePlan(edit_tree(git, merged.tree, changes), (), tuple(versions))
+    return MergePlan(git.edit_tree(merged.tree, changes), (), tuple(versions))
 
 
 def approvers(c: Count) -> tuple[str, ...]:

@@ -213,10 +213,17 @@ class GitRepo:
 
     # -- writing -------------------------------------------------------------------
     def build_tree(self, base: str | None, changes: Mapping[str, bytes | None]) -> str:
-        """A tree: `base`'s tree with files written (bytes) or removed (None)."""
+        """A tree: commit `base`'s tree with files written (bytes) or removed (None)."""
+        return self.edit_tree(None if base is None else self.commit_tree(base), changes)
+
+    def edit_tree(self, tree: str | None, changes: Mapping[str, bytes | None]) -> str:
+        """Tree `tree` (None: empty) with files written (bytes) or removed (None)."""
         index = pygit2.Index()
-        if base is not None:
-            index.read_tree(self._commit(base).tree)
+        if tree is not None:
+            base = self._repo[pygit2.Oid(hex=tree)]
+            if not isinstance(base, pygit2.Tree):
+                raise NotFoundError(f"{tree} is not a tree")
+            index.read_tree(base)
         for path, content in changes.items():
             if content is None:
                 if path in index:

@@ -1,14 +1,11 @@
-"""Trees by id: reading a file from one, editing one in memory, comparing two.
+"""Trees by id: reading a file from one, comparing two (GitRepo.edit_tree edits one).
 
 These work on objects no ref names yet (a draft's tree, a merge being planned).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import pygit2
-from pygit2.enums import FileMode
 
 from senate.git.repo import GitRepo
 
@@ -36,22 +33,6 @@ def read_tree_file(git: GitRepo, tree: str, path: str) -> bytes | None:
         return None
     blob = repo[entry.id]
     return bytes(blob.data) if isinstance(blob, pygit2.Blob) else None
-
-
-def edit_tree(git: GitRepo, tree: str, changes: Mapping[str, bytes | None]) -> str:
-    """`tree` with files written (bytes) or removed (None); returns the new tree id."""
-    repo = git.pygit2_repo
-    base = repo[pygit2.Oid(hex=tree)]
-    assert isinstance(base, pygit2.Tree)
-    index = pygit2.Index()
-    index.read_tree(base)
-    for path, content in changes.items():
-        if content is None:
-            if path in index:
-                index.remove(path)
-            continue
-        index.add(pygit2.IndexEntry(path, repo.create_blob(content), FileMode.BLOB))
-    return str(index.write_tree(repo))
 
 
 def tree_diff_paths(git: GitRepo, old_tree: str, new_tree: str) -> list[str]:
