@@ -7,7 +7,6 @@ checkout).
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import shutil
@@ -207,10 +206,8 @@ def test_vote_check_commands(governed: Governed, cli: Any, tmp_path: Path,
             assert f"## Senate: {pid} is open" in summary.read_text()
 
 
-def test_migrate_commit_step_pushes_only_migrations(governed: Governed, cli: Any,
-                                                    tmp_path: Path) -> None:
-    """The last step of migrate.yml, on files a generator left in the work tree."""
-    g = governed
+def merged_with_origin(g: Governed, cli: Any, tmp_path: Path) -> tuple[str, Path, Path]:
+    """A merged proposal, a bare `origin` holding it, and a CI work space cloned from it."""
     pid = open_add_field(cli, g)
     vote(g, pid, "alice")
     vote(g, pid, "bob")
@@ -220,6 +217,14 @@ def test_migrate_commit_step_pushes_only_migrations(governed: Governed, cli: Any
     ws = tmp_path / "ws"
     subprocess.run(["git", "clone", "-q", "--branch", "main", str(origin), str(ws)],
                    check=True)
+    return pid, origin, ws
+
+
+def test_migrate_commit_step_pushes_only_migrations(governed: Governed, cli: Any,
+                                                    tmp_path: Path) -> None:
+    """The last step of migrate.yml, on files a generator left in the work tree."""
+    g = governed
+    pid, origin, ws = merged_with_origin(g, cli, tmp_path)
     step = "Commit and push the migrations"
     before = git(origin, "rev-parse", "main").strip()
     runs = run_job(init_files(g)[1], ws, {}, tmp_path, only={step})
@@ -268,19 +273,9 @@ def postgres_dsn(default: str) -> str | None:
     return dsn
 
 
-@pytest.mark.skipif(importlib.util.find_spec("senate.cli.cmd_migrate") is None,
-                    reason="`senate migrate` is not in this build (built on another branch)")
 def test_migrate_commands(governed: Governed, cli: Any, tmp_path: Path) -> None:
     g = governed
-    pid = open_add_field(cli, g)
-    vote(g, pid, "alice")
-    vote(g, pid, "bob")
-    assert cli("--repo", g.path, "merge", pid).code == 0
-    origin = tmp_path / "origin.git"
-    subprocess.run(["git", "clone", "-q", "--bare", str(g.path), str(origin)], check=True)
-    ws = tmp_path / "ws"
-    subprocess.run(["git", "clone", "-q", "--branch", "main", str(origin), str(ws)],
-                   check=True)
+    pid, origin, ws = merged_with_origin(g, cli, tmp_path)
     path = init_files(g)[1]
     (job,) = yaml.safe_load(path.read_text())["jobs"].values()
     dsn = postgres_dsn(job["env"]["DATABASE_URL"])
