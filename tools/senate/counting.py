@@ -157,7 +157,7 @@ def count_ref(
     patch_id = git.patch_id(ref.base, ref.tip)
     changed = git.changed_paths(ref.base, ref.tip)
     compat = compute_compat(git, ref, meta, policy, changed)
-    sql = check_proposal_sql(git, ref.tip, ref.id)
+    sql = check_proposal_sql(git, ref.base, ref.tip, ref.id, policy, meta)
     rule = choose_rule(policy, meta, compat, changed, sql.destructive)
     commits = git.walk(ref.tip, hide=ref.base)
     opened_at = git.commit_time(commits[0]) if commits else 0
@@ -201,7 +201,7 @@ def count_ref(
     closed = window is not None and now > opened_at + window * 3600
     result = tally(votes, [a.name for a in policy.voters], rule, window_closed=closed)
     problems = scope_problems(ref, changed) + list(compat.mismatches)
-    problems += [f"the migration SQL does not parse: {e}" for e in sql.errors]
+    problems += list(sql.problems)
     return Count(ref.id, ref, meta, patch_id, result, tuple(ballots), compat, tuple(problems))
 
 
@@ -279,7 +279,8 @@ def choose_rule(
     if POLICY_FILE in changed:
         return Rule("unanimous", f"the proposal changes {POLICY_FILE} (governance)", num, den)
     if destructive_sql:
-        return Rule("unanimous", f"destructive migration SQL: {destructive_sql[0]}", num, den)
+        return Rule("unanimous", f"destructive migration SQL: {'; '.join(destructive_sql)}",
+                    num, den)
     if compat.compatible is None:
         return Rule(
             "unanimous", "Senate cannot decide compatibility (fail closed: breaking)", num, den

@@ -64,11 +64,27 @@ class Storage:
 
 
 @dataclass(frozen=True)
+class DryRun:
+    """[dry_run]: what the count-time rehearsal of a proposal's migration runs on.
+
+    samples: a folder of the repository (<type>/<name>.json), read at the counted commit,
+    loaded on top of the shipped samples; sample_dsn: a database to copy at most
+    sample_limit artifacts from, read-only; postgres_dsn: a PostgreSQL server to rehearse
+    on too, inside a transaction that is always rolled back."""
+
+    samples: str | None = None
+    sample_dsn: str | None = None
+    sample_limit: int = 1000
+    postgres_dsn: str | None = None
+
+
+@dataclass(frozen=True)
 class Policy:
     agents: tuple[Agent, ...]
     rules: Rules = Rules()
     compatibility: Compatibility = Compatibility()
     storage: Storage = Storage()
+    dry_run: DryRun = DryRun()
 
     @property
     def voters(self) -> tuple[Agent, ...]:
@@ -127,7 +143,25 @@ def parse_policy(text: str, source: str = POLICY_FILE) -> Policy:
         rules=rules,
         compatibility=Compatibility(mode, open_content),
         storage=Storage(**storage_values),
+        dry_run=_dry_run(_table(data, "dry_run", source), source),
     )
+
+
+def _dry_run(t: Mapping[str, Any], source: str) -> DryRun:
+    texts: dict[str, str | None] = {}
+    for key in ("samples", "sample_dsn", "postgres_dsn"):
+        value = t.get(key)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise UsageError(f"{source}: [dry_run] {key} must be a non-empty string")
+        texts[key] = value
+    samples = texts["samples"]
+    if samples is not None and (samples.startswith("/") or ".." in samples.split("/")):
+        raise UsageError(f"{source}: [dry_run] samples must be a folder inside the repository",
+                         "e.g. samples = \"samples/artifacts\"")
+    limit = _int(t, "sample_limit", 1000, source, minimum=1)
+    if limit > 100_000:
+        raise UsageError(f"{source}: [dry_run] sample_limit must be at most 100000")
+    return DryRun(samples, texts["sample_dsn"], limit, texts["postgres_dsn"])
 
 
 def _agents(raw: Any, source: str) -> tuple[Agent, ...]:

@@ -63,7 +63,10 @@ class Database:
             if self.dialect == "sqlite":
                 cur.execute("BEGIN")
             for current in statements:
-                cur.execute(current.text)
+                if self.dialect == "sqlite":
+                    cur.execute(current.text)  # sqlite3 refuses a second statement itself
+                else:  # the extended protocol runs exactly one statement, never a hidden 2nd
+                    cur.execute(current.text, binary=True)
             self.conn.commit()
             return None
         except error_types as exc:

@@ -96,16 +96,16 @@ def load_change(git: GitRepo, merged: Merged, number: int, dialect: str) -> Chan
 
 
 def _check_proposer_sql(proposal_id: str, path: str, sql: str, dialect: str) -> None:
-    from senate.sqlcheck import analyse
+    from senate.sqlcheck import classify
 
     if HISTORY_MARKER in sql:
         raise UsageError(f"{path} contains the line {HISTORY_MARKER!r}, which Senate reserves "
                          "for the migration's history row")
-    report = analyse(sql, dialect)
-    if report.errors:
+    refused = classify(sql, dialect).refused
+    if refused:
         raise UsageError(
-            f"{path} ({dialect}) does not parse: "
-            + "; ".join(e.describe() for e in report.errors),
+            f"{path} ({dialect}) holds SQL Senate refuses: "
+            + "; ".join(e.describe() for e in refused),
             f"proposal {proposal_id} should not have been approved; fix it in a new proposal",
         )
 
