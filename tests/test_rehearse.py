@@ -19,9 +19,10 @@ from migkit import generate, merge, pg_url, propose  # noqa: F401  (pg_url is a 
 
 from senate.migrate.db import Database, migration_statements
 from senate.migrate.effect import Effect
-from senate.migrate.rehearse import Rendered, measure, render_proposal, scratch
+from senate.migrate.rehearse import Rendered, measure, render_proposal
 from senate.migrate.render import render_baseline
 from senate.migrate.samples import Samples, shipped
+from senate.migrate.scratch import scratch
 from senate.policy import Storage
 from senate.sqlcheck import SEVERITY, classify
 
@@ -126,9 +127,9 @@ def test_the_engine_confirms_the_classification(
 
 
 def test_a_runaway_query_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
-    import senate.migrate.rehearse as rehearse
+    import senate.migrate.scratch as scratch_module
 
-    monkeypatch.setattr(rehearse, "TIME_LIMIT_S", 0.2)
+    monkeypatch.setattr(scratch_module, "TIME_LIMIT_S", 0.2)
     sql = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT max(i) FROM n"
     assert classify(sql, "sqlite").statements[0].kind == "allowed"
     m = dry(sql, "sqlite")

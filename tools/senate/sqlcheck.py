@@ -34,16 +34,17 @@ SEVERITY: dict[str, int] = {"allowed": 0, "destructive": 1, "refused": 2}
 # Engine-specific calls sqlglot does not model (they parse as anonymous functions). Only
 # pure, value-computing ones; pg_sleep, set_config, load_extension, lo_import, dblink_* and
 # every user-defined function stay off, so a call can never run hidden code.
-PURE_CALLS = frozenset("""
-json json_insert json_replace json_patch json_array json_valid json_quote json_array_length
-json_each json_tree json_group_array json_group_object jsonb jsonb_set jsonb_insert
-jsonb_build_object jsonb_build_array jsonb_strip_nulls jsonb_typeof jsonb_array_length
-jsonb_extract_path jsonb_extract_path_text jsonb_path_exists jsonb_path_query_first
-jsonb_object_keys jsonb_pretty to_json to_jsonb json_build_object json_build_array
-json_typeof datetime date time julianday printf format ifnull iif
-""".split())
+PURE_CALLS = frozenset({
+    "json", "json_insert", "json_replace", "json_patch", "json_array", "json_valid", "json_quote",
+    "json_array_length", "json_each", "json_tree", "json_group_array", "json_group_object",
+    "jsonb", "jsonb_set", "jsonb_insert", "jsonb_build_object", "jsonb_build_array",
+    "jsonb_strip_nulls", "jsonb_typeof", "jsonb_array_length", "jsonb_extract_path",
+    "jsonb_extract_path_text", "jsonb_path_exists", "jsonb_path_query_first", "jsonb_object_keys",
+    "jsonb_pretty", "to_json", "to_jsonb", "json_build_object", "json_build_array", "json_typeof",
+    "datetime", "date", "time", "julianday", "printf", "format", "ifnull", "iif",
+})
 TRANSACTION_WORDS = frozenset(
-    "BEGIN START COMMIT END ROLLBACK ABORT SAVEPOINT RELEASE".split())
+    {"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE"})
 NOT_PURE_TYPED = frozenset({"NextValueFor"})  # typed by sqlglot, but it advances a sequence
 
 

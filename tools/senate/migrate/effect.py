@@ -115,10 +115,14 @@ def snapshot(cur: Any, dialect: str, storage: Storage) -> Snapshot:
     for table, cols in columns.items():
         quoted = ", ".join(f'"{c}"' for c in cols)
         key_at = [cols.index(k) for k in keys.get(table, ()) if k in cols]
+        # Metadata compares as a document: re-serialising it (json_set does) is no change.
+        doc_at = cols.index(storage.metadata_column) if (
+            table == storage.artifacts_table and storage.metadata_column in cols) else -1
         seen: Counter[str] = Counter()
         by_key: dict[Key, str] = {}
         for row in _cursor_rows(cur, f'SELECT {quoted} FROM "{table}"'):
-            text = json.dumps([_canon(v) for v in row], sort_keys=True, default=str)
+            text = json.dumps([_canon(_document(v) if i == doc_at else v)
+                               for i, v in enumerate(row)], sort_keys=True, default=str)
             if key_at:
                 key: Key = tuple(_canon(row[i]) for i in key_at)
             else:  # no primary key: a row is its content (duplicates numbered)

@@ -12,11 +12,8 @@ statement could reach the host (ATTACH, VACUUM INTO, COPY ... PROGRAM), not just
 
 from __future__ import annotations
 
-import secrets
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -24,16 +21,15 @@ from typing import Any
 from senate.errors import SenateError
 from senate.git import GitRepo
 from senate.migrate.chain import SUM_FILE, dialect_dir, up_migrations
-from senate.migrate.db import migration_statements
 from senate.migrate.effect import Effect, diff, snapshot
 from senate.migrate.render import Change, render_change
 from senate.migrate.samples import Samples, sample_artifacts
+from senate.migrate.scratch import run_statements, scratch
 from senate.policy import Policy, Storage
 from senate.proposal import PROPOSALS_DIR, ProposalMeta, load_meta
 from senate.registry import VERSION_KEY, parse_schema, schema_path, version_of
 from senate.sqltext import split_statements
 
-TIME_LIMIT_S = 20.0  # a rehearsal that runs longer is stopped and reported as failing
 SHOWN = 5  # artifact ids named in a reason; the JSON has them all
 
 
@@ -239,23 +235,6 @@ def measure(cur: Any, dialect: str, storage: Storage, rendered: Rendered,
     return Measured(effect, invalid)
 
 
-def run_statements(cur: Any, dialect: str, text: str, savepoint: str) -> tuple[str, str] | None:
-    """Every statement of one migration under a savepoint; (statement, error) on failure."""
-    errors = _errors(dialect)
-    cur.execute(f"SAVEPOINT {savepoint}")
-    for stmt in migration_statements(text):
-        try:
-            if dialect == "sqlite":
-                cur.execute(stmt.text)
-            else:
-                cur.execute(stmt.text, binary=True)  # extended protocol: one statement only
-        except errors as exc:
-            cur.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
-            return stmt.text, (str(exc).strip().splitlines() or [""])[0]
-    cur.execute(f"RELEASE SAVEPOINT {savepoint}")
-    return None
-
-
 def _locate(statement: str, rendered: Rendered) -> str:
     for stmt in split_statements(rendered.proposer_sql):
         if stmt.text.strip() == statement.strip():
@@ -309,48 +288,3 @@ def newly_invalid(
             continue  # already invalid before the proposal: not its doing
         out.append((ident, why))
     return tuple(out)
-
-
-def _errors(dialect: str) -> tuple[type[Exception], ...]:
-    if dialect == "sqlite":
-        return (sqlite3.Error,)
-    import psycopg
-
-    return (psycopg.Error,)
-
-
-@contextmanager
-def scratch(dialect: str, dsn: str | None) -> Iterator[Any]:
-    """A cursor inside one transaction on an empty database, rolled back afterwards."""
-    if dialect == "sqlite":
-        conn = sqlite3.connect(":memory:", isolation_level=None)
-        deadline = time.monotonic() + TIME_LIMIT_S
-        conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
-        try:
-            cur = conn.cursor()
-            cur.execute("BEGIN")
-            yield cur
-        finally:
-            conn.close()  # never committed
-        return
-    if dsn is None:
-        raise SenateError("no [dry_run] postgres_dsn configured")
-    import psycopg
-
-    try:
-        conn = psycopg.connect(dsn, autocommit=False, connect_timeout=5)
-    except psycopg.Error as exc:
-        raise SenateError(f"cannot connect to the [dry_run] postgres_dsn: "
-                          f"{(str(exc).strip().splitlines() or [''])[0]}") from exc
-    try:
-        cur = conn.cursor()
-        schema = f"senate_dry_run_{secrets.token_hex(6)}"
-        cur.execute(f"SET LOCAL statement_timeout = {int(TIME_LIMIT_S * 1000)}")
-        cur.execute(f"CREATE SCHEMA {schema}")
-        cur.execute(f"SET LOCAL search_path TO {schema}")  # unqualified names land here only
-        yield cur
-    except psycopg.Error as exc:
-        raise SenateError(f"the PostgreSQL dry run failed: {exc}") from exc
-    finally:
-        conn.rollback()
-        conn.close()
