@@ -18,7 +18,7 @@ from senate.git.rawread import linear_history
 from senate.git.repo import MAIN
 from senate.policy import POLICY_FILE, Policy
 from senate.proposal import PROPOSALS_DIR, ProposalMeta
-from senate.proposal_sql import check_proposal_sql
+from senate.proposal_sql import ProposalSql, check_proposal_sql
 from senate.proposals import ProposalRef, branch_ref, find_proposal, policy_at
 from senate.registry import SCHEMA_DIR, parse_schema
 from senate.tally import CastVote, Rule, Status, Tally, tally
@@ -61,6 +61,7 @@ class Count:
     ballots: tuple[Ballot, ...]
     compat: Compat
     problems: tuple[str, ...] = field(default=())  # block approval whatever the votes
+    sql: ProposalSql | None = None  # the SQL part of the rule, for show and propose
 
     @property
     def status(self) -> Status:
@@ -202,7 +203,8 @@ def count_ref(
     result = tally(votes, [a.name for a in policy.voters], rule, window_closed=closed)
     problems = scope_problems(ref, changed) + list(compat.mismatches)
     problems += list(sql.problems)
-    return Count(ref.id, ref, meta, patch_id, result, tuple(ballots), compat, tuple(problems))
+    return Count(ref.id, ref, meta, patch_id, result, tuple(ballots), compat, tuple(problems),
+                 sql)
 
 
 def _tree_of(data: bytes) -> str:
