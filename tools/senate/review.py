@@ -9,6 +9,7 @@ from senate.git import GitRepo
 from senate.proposal import PROPOSALS_DIR
 from senate.proposals import all_proposal_ids, find_proposal
 from senate.registry import SCHEMA_DIR
+from senate.sql_view import sql_text, sql_view
 
 
 def summary(c: Count) -> dict[str, Any]:
@@ -69,6 +70,7 @@ def detail_of(git: GitRepo, c: Count) -> dict[str, Any]:
         },
         "schema_diff": git.unified_diff(c.ref.base, c.ref.tip, schema_paths),
         "migration_sql": sql.decode("utf-8", "replace") if sql is not None else None,
+        "sql": sql_view(c),
         "tally": c.to_json(),
     }
 
@@ -100,6 +102,7 @@ def render_detail(d: dict[str, Any], semantic: str) -> str:
         lines += ["", "Problems:", *("  ! " + p for p in tally["problems"])]
     lines += ["", "Schema diff:", d["schema_diff"].rstrip() or "  (none)", ""]
     lines += ["Migration SQL:", (d["migration_sql"] or "  (none)").rstrip()]
+    lines += sql_text(d["sql"])
     return "\n".join(lines)
 
 
