@@ -7,6 +7,8 @@ import sqlite3
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from senate.policy import Storage
 from senate.sqlcheck import SEVERITY, classify
@@ -210,3 +212,49 @@ def test_literal_round_trips_through_a_real_database() -> None:
     assert literal(None) == "NULL" and literal(True) == "TRUE" and literal(7) == "7"
     with pytest.raises(ValueError):
         literal("nul\x00byte")
+
+
+def _split_reference(sql: str) -> list[tuple[str, int]]:
+    """The splitter as first written, one character at a time: the fast one must agree."""
+    from senate.sqltext import DOLLAR_RE, _add, _in_word
+
+    out: list[Any] = []
+    start = i = 0
+    n = len(sql)
+    while i < n:
+        ch = sql[i]
+        if ch in ("'", '"'):
+            j = i + 1
+            while j < n:
+                if sql[j] == ch:
+                    if j + 1 < n and sql[j + 1] == ch:
+                        j += 2
+                        continue
+                    break
+                j += 1
+            i = min(j + 1, n)
+        elif sql.startswith("--", i):
+            end = sql.find("\n", i)
+            i = n if end < 0 else end + 1
+        elif sql.startswith("/*", i):
+            end = sql.find("*/", i + 2)
+            i = n if end < 0 else end + 2
+        elif ch == "$" and (m := DOLLAR_RE.match(sql, i)) and not _in_word(sql, i):
+            end = sql.find(m.group(0), m.end())
+            i = n if end < 0 else end + len(m.group(0))
+        elif ch == ";":
+            _add(out, sql, start, i)
+            i += 1
+            start = i
+        else:
+            i += 1
+    _add(out, sql, start, n)
+    return [(s.text, s.line) for s in out]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["'", '"', "''", ";", "--", "-", "/*", "*/", "/", "$", "$$",
+                                 "$q$", "a$b$", "\n", " ", "x", "SELECT 1", "é"]),
+                max_size=30).map("".join))
+def test_the_fast_splitter_agrees_with_the_reference(sql: str) -> None:
+    assert [(s.text, s.line) for s in split_statements(sql)] == _split_reference(sql)

@@ -21,8 +21,9 @@ Key = tuple[Any, ...]
 @dataclass(frozen=True)
 class Snapshot:
     columns: dict[str, tuple[str, ...]]
-    rows: dict[str, dict[Key, str]]
-    artifacts: dict[str, tuple[str, Any]]  # id -> (type, metadata document)
+    rows: dict[str, dict[Key, tuple[Any, ...]]]  # as the driver returns them
+    artifacts: dict[str, tuple[str, Any]]  # id -> (type, metadata as stored)
+    doc_column: dict[str, int]  # table -> index of the metadata column (artifacts only)
 
 
 @dataclass(frozen=True)
@@ -91,15 +92,13 @@ def primary_keys(cur: Any, dialect: str, tables: list[str]) -> dict[str, tuple[s
     return {t: tuple(c) for t, c in found.items()}
 
 
-def _canon(value: Any) -> Any:
-    if isinstance(value, dict | list):
-        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    if isinstance(value, bytes | memoryview):
-        return bytes(value).hex()
-    return value if isinstance(value, int | float | str) or value is None else str(value)
+def _hashable(row: tuple[Any, ...]) -> str:
+    return json.dumps([bytes(v).hex() if isinstance(v, bytes | memoryview) else v
+                       for v in row], sort_keys=True, default=str)
 
 
-def _document(value: Any) -> Any:
+def document(value: Any) -> Any:
+    """Metadata as a document: SQLite stores text, psycopg returns jsonb decoded."""
     if isinstance(value, str | bytes):
         try:
             return json.loads(value)
@@ -109,37 +108,36 @@ def _document(value: Any) -> Any:
 
 
 def snapshot(cur: Any, dialect: str, storage: Storage) -> Snapshot:
+    # Rows stay as the driver returns them; only rows that differ get a closer look (diff).
     columns = table_columns(cur, dialect)
     keys = primary_keys(cur, dialect, list(columns))
-    rows: dict[str, dict[Key, str]] = {}
+    rows: dict[str, dict[Key, tuple[Any, ...]]] = {}
     for table, cols in columns.items():
         quoted = ", ".join(f'"{c}"' for c in cols)
         key_at = [cols.index(k) for k in keys.get(table, ()) if k in cols]
-        # Metadata compares as a document: re-serialising it (json_set does) is no change.
-        doc_at = cols.index(storage.metadata_column) if (
-            table == storage.artifacts_table and storage.metadata_column in cols) else -1
+        by_key: dict[Key, tuple[Any, ...]] = {}
         seen: Counter[str] = Counter()
-        by_key: dict[Key, str] = {}
         for row in _cursor_rows(cur, f'SELECT {quoted} FROM "{table}"'):
-            text = json.dumps([_canon(_document(v) if i == doc_at else v)
-                               for i, v in enumerate(row)], sort_keys=True, default=str)
             if key_at:
-                key: Key = tuple(_canon(row[i]) for i in key_at)
+                by_key[tuple(row[i] for i in key_at)] = row
             else:  # no primary key: a row is its content (duplicates numbered)
+                text = _hashable(row)
                 seen[text] += 1
-                key = (text, seen[text])
-            by_key[key] = text
+                by_key[(text, seen[text])] = row
         rows[table] = by_key
-    artifacts: dict[str, tuple[str, Any]] = {}
     s = storage
-    if s.artifacts_table in columns and {s.id_column, s.type_column, s.metadata_column} <= set(
-        columns[s.artifacts_table]
-    ):
-        for ident, kind, meta in _cursor_rows(
-            cur, f'SELECT "{s.id_column}", "{s.type_column}", "{s.metadata_column}" '
-                 f'FROM "{s.artifacts_table}"'):
-            artifacts[str(ident)] = (str(kind), _document(meta))
-    return Snapshot(columns, rows, artifacts)
+    artifacts: dict[str, tuple[str, Any]] = {}
+    doc_column: dict[str, int] = {}
+    cols = columns.get(s.artifacts_table, ())
+    if {s.id_column, s.type_column, s.metadata_column} <= set(cols):
+        doc_column[s.artifacts_table] = cols.index(s.metadata_column)
+        i, t, m = (cols.index(c) for c in (s.id_column, s.type_column, s.metadata_column))
+        artifacts = {str(r[i]): (str(r[t]), r[m]) for r in rows[s.artifacts_table].values()}
+    return Snapshot(columns, rows, artifacts, doc_column)
+
+
+def same_artifact(a: tuple[str, Any], b: tuple[str, Any]) -> bool:
+    return a == b or (a[0] == b[0] and document(a[1]) == document(b[1]))
 
 
 def diff(before: Snapshot, after: Snapshot) -> Effect:
@@ -155,7 +153,10 @@ def diff(before: Snapshot, after: Snapshot) -> Effect:
     for table in sorted(before.columns):
         now = renamed.get(table, table)
         label = table if now == table else f"{table} -> {now}"
-        tables.append(_table_effect(label, before.rows[table], after.rows.get(now, {})))
+        doc_at = before.doc_column.get(table, -1) if now == table and (
+            after.doc_column.get(table, -1) == before.doc_column.get(table, -1)) else -1
+        tables.append(_table_effect(label, before.rows[table], after.rows.get(now, {}),
+                                    doc_at))
     tables += [_table_effect(t, {}, after.rows[t]) for t in sorted(new)
                if t not in renamed.values()]
     dropped_cols: list[str] = []
@@ -178,14 +179,23 @@ def diff(before: Snapshot, after: Snapshot) -> Effect:
         renamed_tables=tuple(f"{o} -> {n}" for o, n in renamed.items()),
         dropped_columns=tuple(dropped_cols),
         renamed_columns=tuple(renamed_cols),
-        changed_artifacts=tuple(sorted(i for i in b if i in a and a[i] != b[i])),
+        changed_artifacts=tuple(sorted(i for i in b if i in a and not same_artifact(a[i], b[i]))),
         added_artifacts=tuple(sorted(i for i in a if i not in b)),
         lost_artifacts=tuple(sorted(i for i in b if i not in a)),
     )
 
 
-def _table_effect(label: str, old: dict[Key, str], new: dict[Key, str]) -> TableEffect:
+def _table_effect(label: str, old: dict[Key, tuple[Any, ...]],
+                  new: dict[Key, tuple[Any, ...]], doc_at: int = -1) -> TableEffect:
+    def same(x: tuple[Any, ...], y: tuple[Any, ...]) -> bool:
+        if x == y:
+            return True
+        if doc_at < 0 or len(x) != len(y):
+            return False
+        return all(document(p) == document(q) if i == doc_at else p == q
+                   for i, (p, q) in enumerate(zip(x, y, strict=True)))
+
     lost = sum(1 for k in old if k not in new)
     added = sum(1 for k in new if k not in old)
-    changed = sum(1 for k, v in old.items() if k in new and new[k] != v)
+    changed = sum(1 for k, v in old.items() if k in new and not same(new[k], v))
     return TableEffect(label, len(old), len(new), added, lost, changed)

@@ -115,13 +115,15 @@ def root_commit(git: GitRepo, tip: str) -> str:
     return root
 
 
-def plan(git: GitRepo, tip: str) -> tuple[dict[str, bytes], list[str]]:
+def plan(
+    git: GitRepo, tip: str, dialects: tuple[str, ...] = DIALECT_NAMES
+) -> tuple[dict[str, bytes], list[str]]:
     """The files to write on top of `tip`, and the names of the new migrations."""
     storage: Storage = policy_at(git, tip).storage
     merged = merged_proposals(git, tip)
     changes: dict[str, bytes] = {}
     names: list[str] = []
-    for dialect in DIALECT_NAMES:
+    for dialect in dialects:
         folder = dialect_dir(dialect)
         files = {n: git.read_file(tip, f"{folder}/{n}") or b""
                  for n in git.list_dir(tip, folder) if n != SUM_FILE}

@@ -133,7 +133,7 @@ def chain_so_far(git: GitRepo, base: str, dialect: str) -> tuple[str, ...]:
     folder = dialect_dir(dialect)
     files = {n: git.read_file(base, f"{folder}/{n}") or b""
              for n in git.list_dir(base, folder) if n != SUM_FILE}
-    changes, _ = plan(git, base)
+    changes, _ = plan(git, base, (dialect,))
     files.update({p[len(folder) + 1:]: data for p, data in changes.items()
                   if p.startswith(folder + "/") and not p.endswith(SUM_FILE)})
     return tuple(m.text for m in up_migrations(files))
@@ -246,12 +246,12 @@ def _locate(statement: str, rendered: Rendered) -> str:
 
 
 def current_schemas(cur: Any, storage: Storage) -> dict[str, Any]:
-    from senate.migrate.effect import _document
+    from senate.migrate.effect import document
 
     true = "1" if isinstance(cur, sqlite3.Cursor) else "TRUE"
     cur.execute(f"SELECT artifact_type, schema_json FROM {storage.registry_table} "
                 f"WHERE is_current = {true}")
-    return {str(t): _document(s) for t, s in cur.fetchall()}
+    return {str(t): document(s) for t, s in cur.fetchall()}
 
 
 def newly_invalid(
@@ -263,7 +263,10 @@ def newly_invalid(
     validated: a large sample set costs what the migration touched."""
     import jsonschema
 
+    from senate.migrate.effect import document, same_artifact
+
     cache: dict[tuple[str, int], Any] = {}
+    changed_types = {t for t in set(old) | set(new) if old.get(t) != new.get(t)}
 
     def error(kind: str, doc: Any, schemas: dict[str, Any]) -> str | None:
         schema = schemas.get(kind)
@@ -273,13 +276,13 @@ def newly_invalid(
         if key not in cache:
             cls = jsonschema.Draft202012Validator
             cache[key] = cls(schema, format_checker=cls.FORMAT_CHECKER)
-        found = next(iter(cache[key].iter_errors(doc)), None)
+        found = next(iter(cache[key].iter_errors(document(doc))), None)
         return None if found is None else f"{found.json_path}: {found.message}"[:200]
 
     out: list[tuple[str, str]] = []
     for ident, (kind, doc) in sorted(after.items()):
         was = before.get(ident)
-        if was == (kind, doc) and old.get(kind) == new.get(kind):
+        if kind not in changed_types and was is not None and same_artifact(was, (kind, doc)):
             continue
         why = error(kind, doc, new)
         if why is None:

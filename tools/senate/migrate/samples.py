@@ -37,20 +37,21 @@ def shipped() -> Docs:
 
 
 def from_repo(git: GitRepo, rev: str, folder: str) -> Docs:
-    out: dict[str, list[tuple[str, Any]]] = {}
-    types = git.list_dir(rev, folder)
-    if not types:
+    from senate.git.folders import read_folder
+
+    files = read_folder(git, rev, folder)
+    if not files:
         raise SenateError(f"[dry_run] samples folder {folder} is missing or empty at {rev[:12]}")
-    for kind in sorted(types):
-        for name in sorted(git.list_dir(rev, f"{folder}/{kind}")):
-            if not name.endswith(".json"):
-                continue
-            path = f"{folder}/{kind}/{name}"
-            try:
-                doc = json.loads(git.read_file(rev, path) or b"")
-            except ValueError as exc:
-                raise SenateError(f"sample {path} is not JSON: {exc}") from exc
-            out.setdefault(kind, []).append((f"repo:{kind}/{name[:-5]}", doc))
+    out: dict[str, list[tuple[str, Any]]] = {}
+    for path in sorted(files):
+        kind, _, name = path.partition("/")
+        if "/" in name or not name.endswith(".json"):
+            continue
+        try:
+            doc = json.loads(files[path])
+        except ValueError as exc:
+            raise SenateError(f"sample {folder}/{path} is not JSON: {exc}") from exc
+        out.setdefault(kind, []).append((f"repo:{kind}/{name[:-5]}", doc))
     return {t: tuple(v) for t, v in out.items()}
 
 
