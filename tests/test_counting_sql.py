@@ -30,23 +30,18 @@ def configure(g: Governed, extra: str, files: dict[str, bytes] | None = None) ->
 
 
 def dry_run(t: Any, dialect: str = "sqlite") -> dict[str, Any]:
-    from senate.proposal_sql import check_proposal_sql
-
-    sql = check_proposal_sql(t.git, t.ref.base, t.ref.tip, t.proposal, t.policy, t.meta)
-    runs = {r.dialect: r.to_json() for r in sql.rehearsals}
+    runs = {r.dialect: r.to_json() for r in t.sql.rehearsals}
     return runs[dialect]
 
 
 class Counted:
-    """A count together with what the SQL check needs to be asked again (memoised)."""
+    """A count, its JSON and the SQL part of its rule."""
 
     def __init__(self, g: Governed, pid: str) -> None:
-        from senate.proposals import policy_at
-
         self.result = count(g.git, pid)
-        self.git, self.ref, self.meta, self.proposal = g.git, self.result.ref, \
-            self.result.meta, pid
-        self.policy = policy_at(g.git, self.ref.base)
+        self.ref = self.result.ref
+        assert self.result.sql is not None
+        self.sql = self.result.sql
         self.json = self.result.to_json()
 
 
@@ -105,10 +100,7 @@ def test_refused_sql_blocks_approval_and_never_runs(cli: Any, governed: Governed
         f"expression / Unexpected token): {stmt}",
         "refused migration SQL: migration.sql (postgres) line 1: Senate cannot read this DO "
         f"statement (no known statement kind): {stmt}"]
-    from senate.proposal_sql import check_proposal_sql
-
-    sql = check_proposal_sql(g.git, c.ref.base, c.ref.tip, pid, c.policy, c.meta)
-    assert sql.rehearsals == () and sql.skipped is not None
+    assert c.sql.rehearsals == () and c.sql.skipped is not None
     assert cli("--repo", g.path, "check", pid).code == 1
 
 
@@ -168,10 +160,7 @@ def test_a_required_field_the_sql_backfills(cli: Any, governed: Governed) -> Non
     c = Counted(g, pid)
     assert c.json["problems"] == []
     assert "destructive" not in c.json["rule_reason"]  # unanimous: not backward compatible
-    from senate.proposal_sql import check_proposal_sql
-
-    sql = check_proposal_sql(g.git, c.ref.base, c.ref.tip, pid, c.policy, c.meta)
-    [note] = sql.notes
+    [note] = c.sql.notes
     assert note.startswith("experiment.power is added as a required field without a default:"
                            " existing experiment artifacts become invalid unless the "
                            "proposer's SQL backfills them.")
@@ -185,10 +174,7 @@ def test_a_required_field_the_sql_forgets(cli: Any, governed: Governed) -> None:
     assert c.json["rule"] == "unanimous"
     assert "the sqlite dry run left 2 artifact(s) invalid under the new schema: " \
         "sample:experiment/minimal ($: 'power' is a required property)" in c.json["rule_reason"]
-    from senate.proposal_sql import check_proposal_sql
-
-    sql = check_proposal_sql(g.git, c.ref.base, c.ref.tip, pid, c.policy, c.meta)
-    assert "found 2 artifact(s) invalid afterwards" in sql.notes[0]
+    assert "found 2 artifact(s) invalid afterwards" in c.sql.notes[0]
 
 
 def test_samples_from_a_repository_folder(cli: Any, governed: Governed) -> None:

@@ -258,7 +258,7 @@ def test_the_rehearsed_migration_is_the_generated_one(cli: Any, governed: Govern
     from senate.counting import count
 
     ref = count(g.git, pid).ref
-    rendered = render_proposal(g.git, ref.base, ref.tip, pid, STORAGE, "sqlite")
+    rendered = render_proposal(g.git, ref.main, ref.tip, pid, STORAGE, "sqlite")
     merge(g, pid)
     generate(cli, g)
     written = (g.path / f"migrations/sqlite/0001_{pid}.sql").read_text()

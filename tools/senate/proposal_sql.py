@@ -83,15 +83,16 @@ _MEMO: dict[tuple[Any, ...], ProposalSql] = {}
 
 
 def check_proposal_sql(
-    git: GitRepo, base: str, tip: str, proposal_id: str, policy: Policy, meta: ProposalMeta,
+    git: GitRepo, onto: str, tip: str, proposal_id: str, policy: Policy, meta: ProposalMeta,
 ) -> ProposalSql:
-    """The SQL part of the rule for the proposal at `tip` judged against `base`."""
+    """The SQL part of the rule for the proposal at `tip`, rehearsed as merged onto `onto`
+    (the commit of main its merge lands on: its chain, its schemas, its sample folder)."""
     # Commits are immutable, so the answer is too, unless it reads a live database.
-    key = (str(git.path), base, tip, proposal_id, policy.storage, policy.dry_run)
+    key = (str(git.path), onto, tip, proposal_id, policy.storage, policy.dry_run)
     live = policy.dry_run.sample_dsn is not None or policy.dry_run.postgres_dsn is not None
     if not live and key in _MEMO:
         return _MEMO[key]
-    result = _check(git, base, tip, proposal_id, policy, meta)
+    result = _check(git, onto, tip, proposal_id, policy, meta)
     if not live:
         if len(_MEMO) >= MEMO_SIZE:
             _MEMO.clear()
@@ -100,7 +101,7 @@ def check_proposal_sql(
 
 
 def _check(
-    git: GitRepo, base: str, tip: str, proposal_id: str, policy: Policy, meta: ProposalMeta,
+    git: GitRepo, onto: str, tip: str, proposal_id: str, policy: Policy, meta: ProposalMeta,
 ) -> ProposalSql:
     statements = classify_files(git, tip, proposal_id, policy, meta.target_artifact_type)
     problems = [f"refused migration SQL: {x}" for x in _findings(statements, "refused")]
@@ -111,7 +112,7 @@ def _check(
         skipped = "refused SQL is never run, not even on a scratch database"
     else:
         dialects = ["sqlite"] + (["postgres"] if policy.dry_run.postgres_dsn else [])
-        rehearsals = [rehearse(git, base, tip, proposal_id, policy, d) for d in dialects]
+        rehearsals = [rehearse(git, onto, tip, proposal_id, policy, d) for d in dialects]
         for r in rehearsals:
             problems += r.problems
             destructive += r.destructive
