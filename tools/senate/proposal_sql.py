@@ -110,6 +110,8 @@ def _check(
     skipped = None
     if problems:
         skipped = "refused SQL is never run, not even on a scratch database"
+    elif meta.proposal_type == "governance":
+        skipped = "a governance proposal changes senate.toml, not the database"
     else:
         dialects = ["sqlite"] + (["postgres"] if policy.dry_run.postgres_dsn else [])
         rehearsals = [rehearse(git, onto, tip, proposal_id, policy, d) for d in dialects]
