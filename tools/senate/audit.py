@@ -124,9 +124,9 @@ def audit_commit(
     before = history.upto(parents[0])
     if len(parents) == 2 and "senate-proposal" in fields:
         return audit_merge(git, oid, parents[1], fields, before)
-    if len(parents) > 1:
-        return [Violation(oid, "direct_change", "a merge into main that is not a Senate "
-                          "merge: it brings in history no proposal counted")], None
+    # Any other merge (code, docs) is judged like a direct commit, by what it changes
+    # against its first parent: what it brings in never becomes a base or a roster,
+    # since only main's first-parent history governs.
     changed = git.changed_paths(parents[0], oid)
     if "senate-archive-reason" in fields:
         return audit_archive(git, oid, raw, changed, fields, before), None
