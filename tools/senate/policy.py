@@ -19,6 +19,7 @@ from senate.tomlfast import loads_flat
 POLICY_FILE = "senate.toml"
 NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,38}$")
 IDENT_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+COMMIT_RE = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 
 CompatMode = Literal["backward", "forward", "full"]
 OpenContent = Literal["lenient", "strict"]
@@ -69,6 +70,8 @@ class Policy:
     rules: Rules = Rules()
     compatibility: Compatibility = Compatibility()
     storage: Storage = Storage()
+    # `senate adopt`: the last commit before governance (history up to it predates Senate).
+    adopted_after: str | None = None
 
     @property
     def voters(self) -> tuple[Agent, ...]:
@@ -122,11 +125,17 @@ def parse_policy(text: str, source: str = POLICY_FILE) -> Policy:
                 "use lowercase letters, digits and underscores",
             )
         storage_values[field] = value
+    adopted_after = _table(data, "senate", source).get("adopted_after")
+    if adopted_after is not None and (not isinstance(adopted_after, str)
+                                      or not COMMIT_RE.match(adopted_after)):
+        raise UsageError(f"{source}: [senate] adopted_after = {adopted_after!r} is not a "
+                         "full commit id")
     return Policy(
         agents=agents,
         rules=rules,
         compatibility=Compatibility(mode, open_content),
         storage=Storage(**storage_values),
+        adopted_after=adopted_after,
     )
 
 

@@ -14,6 +14,7 @@ from senate.cli.output import OUTPUT, report_error
 # never imports them (and their heavy dependencies).
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("senate.cli.cmd_init:init", "Create a new governed schema repository."),
+    "adopt": ("senate.cli.cmd_adopt:adopt", "Govern an existing schema repository from now on."),
     "schema": ("senate.cli.cmd_schema:schema", "List and show the schemas in the registry."),
     "validate": ("senate.cli.cmd_schema:validate", "Validate artifact metadata documents."),
     "propose": ("senate.cli.cmd_propose:propose", "Open a schema-change proposal."),

@@ -111,8 +111,12 @@ def _check_proposer_sql(proposal_id: str, path: str, sql: str, dialect: str) -> 
 
 
 def root_commit(git: GitRepo, tip: str) -> str:
-    *_, root = git.first_parent_history(tip)
-    return root
+    """Where governance starts: the root, or the adoption commit of an adopted repository
+    (the baseline holds the registry as it was adopted, not as it was years before)."""
+    from senate.adopt import governance_start
+
+    line = list(reversed(list(git.first_parent_history(tip))))
+    return line[governance_start(git, line).index]
 
 
 def plan(git: GitRepo, tip: str) -> tuple[dict[str, bytes], list[str]]:
