@@ -113,8 +113,12 @@ def archive_proposal(
     *,
     key: Ed25519PrivateKey | None = None,
     now: int | None = None,
+    expect: ArchiveKind | None = None,
 ) -> Archived:
-    """Archive as rejected when the count says so, else as a withdrawal; CAS everywhere."""
+    """Archive as rejected when the count says so, else as a withdrawal; CAS everywhere.
+
+    `expect` (withdraw, sweep): "withdrawn" archives as withdrawn whatever the count;
+    "rejected" archives only while the count still says rejected (ConflictError if not)."""
     if not reason.strip():
         raise UsageError("an archive needs a reason", "pass --reason TEXT")
     for attempt in range(1, ATTEMPTS + 1):
@@ -124,6 +128,10 @@ def archive_proposal(
                              "only open proposals can be archived")
         c = count_ref(git, ref, now)
         kind: ArchiveKind = "rejected" if c.status == "rejected" else "withdrawn"
+        if expect == "rejected" and kind != "rejected":
+            raise ConflictError(f"proposal {proposal_id} is {c.status}, no longer rejected",
+                                "it is left open; nothing was archived")
+        kind = expect or kind
         tree = git.build_tree(ref.main, archive_files(git, c, reason))
         message = archive_message(proposal_id, kind, reason)
         commit = write_main_commit(git, tree, [ref.main], message, key)

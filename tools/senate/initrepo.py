@@ -81,6 +81,7 @@ def governance_files(agents: list[AgentSpec], adopted_after: str | None = None
         POLICY_FILE: render("init/senate.toml.j2", context).encode(),
         ".github/workflows/vote-check.yml": render("init/vote-check.yml.j2", context).encode(),
         ".github/workflows/migrate.yml": render("init/migrate.yml.j2", context).encode(),
+        ".github/workflows/sweep.yml": render("init/sweep.yml.j2", context).encode(),
         "proposals/README.md": (
             b"# Proposals\n\nEach proposal adds `proposals/<id>/` on its branch "
             b"`proposal/<id>`.\nRejected and withdrawn proposals are archived under "

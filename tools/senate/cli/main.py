@@ -28,6 +28,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "roster": ("senate.cli.cmd_vote:roster", "Show the roster; print allowed-signers."),
     "merge": ("senate.cli.cmd_merge:merge", "Merge an approved proposal into main."),
     "archive": ("senate.cli.cmd_merge:archive", "Archive a rejected or withdrawn proposal."),
+    "withdraw": ("senate.cli.cmd_lifecycle:withdraw", "Withdraw your own open proposal."),
+    "sweep": ("senate.cli.cmd_lifecycle:sweep", "Archive every proposal whose count says "
+              "rejected."),
     "migrate": ("senate.cli.cmd_migrate:migrate", "Generate, verify and apply SQL migrations."),
     "audit": ("senate.cli.cmd_audit:audit", "Re-verify main's history from git alone."),
     "serve": ("senate.cli.cmd_serve:serve", "Run the HTTP API and the review pages."),
