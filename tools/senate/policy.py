@@ -44,6 +44,8 @@ class Rules:
     denominator: int = 3
     voting_window_hours: int | None = None
     debate_period_hours: int | None = None
+    # A governance change's own threshold (e.g. 2/3); None: every eligible agent.
+    governance: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,13 @@ def parse_policy(text: str, source: str = POLICY_FILE) -> Policy:
     )
     if rules.numerator > rules.denominator:
         raise UsageError(f"{source}: [rules] approval fraction is above 1")
+    if "governance_numerator" in rules_t or "governance_denominator" in rules_t:
+        fraction = (_int(rules_t, "governance_numerator", 0, source, minimum=1),
+                    _int(rules_t, "governance_denominator", 0, source, minimum=1))
+        if fraction[0] > fraction[1]:
+            raise UsageError(f"{source}: [rules] governance fraction is above 1")
+        rules = Rules(rules.numerator, rules.denominator, rules.voting_window_hours,
+                      rules.debate_period_hours, fraction)
     compat_t = _table(data, "compatibility", source)
     mode = compat_t.get("mode", "backward")
     open_content = compat_t.get("open_content", "lenient")

@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "tally": ("senate.cli.cmd_vote:tally", "Count the votes on a proposal."),
     "check": ("senate.cli.cmd_vote:check", "CI gate: exit 0 only if a proposal is approved."),
     "roster": ("senate.cli.cmd_vote:roster", "Show the roster; print allowed-signers."),
+    "govern": ("senate.cli.cmd_govern:govern", "Propose a change to the roster or the rules."),
     "merge": ("senate.cli.cmd_merge:merge", "Merge an approved proposal into main."),
     "archive": ("senate.cli.cmd_merge:archive", "Archive a rejected or withdrawn proposal."),
     "withdraw": ("senate.cli.cmd_lifecycle:withdraw", "Withdraw your own open proposal."),

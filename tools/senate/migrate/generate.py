@@ -53,16 +53,27 @@ class Generated:
 
 
 def merged_proposals(git: GitRepo, tip: str) -> list[Merged]:
-    """Merge commits on main's first-parent line naming a proposal, oldest first."""
+    """Merge commits on main's first-parent line naming a schema proposal, oldest first."""
     out: list[Merged] = []
     for oid in git.first_parent_history(tip):
         if len(git.commit_parents(oid)) < 2:
             continue
         ids = [t.value for t in parse_trailers(git.commit_message(oid))
                if t.key.lower() == "senate-proposal"]
-        if len(ids) == 1:
+        if len(ids) == 1 and not _governance(git, oid, ids[0]):
             out.append(Merged(oid, ids[0]))
     return list(reversed(out))
+
+
+def _governance(git: GitRepo, merge: str, proposal_id: str) -> bool:
+    """A governance proposal edits senate.toml only: there is no migration to generate."""
+    import json
+
+    raw = git.read_file(merge, f"{PROPOSALS_DIR}/{proposal_id}/proposal.json")
+    try:
+        return raw is not None and json.loads(raw).get("proposal_type") == "governance"
+    except (ValueError, AttributeError):
+        return False  # load_change reports the malformed metadata
 
 
 def _iso(when: int) -> str:
