@@ -234,3 +234,25 @@ def test_refusals_write_nothing(cli: Any, governed: Governed, tmp_path: Path) ->
     stranger = govern(cli, g, "remove", "bob", key="dave")
     assert stranger.code == 2 and "not on the roster" in stranger.json()["error"]["message"]
     assert git(g.path, "for-each-ref") == before
+
+
+def test_a_governance_proposal_shows_in_the_cli_and_the_review_page(
+    cli: Any, governed: Governed
+) -> None:
+    import httpx
+    from apikit import serve_in_thread
+
+    g = governed
+    pid = govern(cli, g, "revoke", "carol").json()["id"]
+    shown = cli("--repo", g.path, "show", pid)
+    assert shown.code == 0, shown.out + shown.err
+    assert "governance: op=revoke, agent=carol" in shown.out
+    assert "+vote = false" in shown.out  # the diff shown is the senate.toml edit
+    detail = cli("--repo", g.path, "show", pid, "--json").json()
+    assert detail["metadata"]["governance"] == {"op": "revoke", "agent": "carol"}
+    listed = cli("--repo", g.path, "proposals", "--json")
+    assert listed.code == 0, listed.out + listed.err
+    with serve_in_thread(g.path, body_limit=64 * 1024) as base:
+        page = httpx.get(f"{base}/senate/proposals/{pid}")
+    assert page.status_code == 200, page.text
+    assert "governance:" in page.text and "revoke" in page.text
