@@ -256,3 +256,43 @@ def test_a_governance_proposal_shows_in_the_cli_and_the_review_page(
         page = httpx.get(f"{base}/senate/proposals/{pid}")
     assert page.status_code == 200, page.text
     assert "governance:" in page.text and "revoke" in page.text
+
+
+def test_scope_and_exact_edit_for_the_counter(toml: str, keys: dict[str, Key]) -> None:
+    from senate.governance import edit_problem, scope_problems
+
+    schema = "schemas/experiment.json"
+    assert scope_problems("schema_change", [schema, "proposals/x/proposal.json"]) == []
+    assert "may not change senate.toml" in scope_problems("schema_change", [schema,
+                                                                            POLICY_FILE])[0]
+    assert scope_problems("governance", [POLICY_FILE, "proposals/x/proposal.json"]) == []
+    assert "not schemas/experiment.json" in scope_problems("governance",
+                                                           [POLICY_FILE, schema])[0]
+    assert "unchanged" in scope_problems("governance", ["proposals/x/proposal.json"])[0]
+    change = GovernanceChange("revoke", "carol")
+    exact, _ = apply_governance(toml, change)
+    assert edit_problem(toml, exact, change) is None
+    sneaky = exact.replace('name = "bob"', 'name = "bobby"')
+    assert "differs from revoke carol" in (edit_problem(toml, sneaky, change) or "")
+    assert "cannot be applied" in (edit_problem(toml, toml, GovernanceChange("remove", "zed"))
+                                   or "")
+
+
+def test_the_outcome_needs_the_co_signature(roster_keys: dict[str, PublicKey]) -> None:
+    from senate.governance import cosigning_keys, passes, rule_for
+
+    current = policy(roster_keys, "alice bob carol")
+    rotated = policy(roster_keys, "alice bob carol", rotated="alice")
+    rule = rule_for(current, rotated)
+    assert cosigning_keys(current, rotated) == {roster_keys["alice2"].blob: "alice"}
+    everyone = {"alice", "bob", "carol"}
+    assert not passes(rule, everyone, set())  # a rotation without the new key's signature
+    assert passes(rule, everyone, {"alice"})
+    assert not passes(rule, {"alice", "bob"}, {"alice"})
+    removal = rule_for(current, policy(roster_keys, "alice bob"))
+    assert passes(removal, {"alice", "bob"}, set())  # carol cannot veto her removal
+    assert passes(removal, {"alice", "bob", "carol"} - {"carol"}, set())
+    lowered = policy(roster_keys, "alice bob carol", governance=(2, 3))
+    assert not passes(rule_for(current, lowered), {"alice", "bob"}, set())  # old rule
+    assert passes(rule_for(lowered, policy(roster_keys, "alice bob carol dave",
+                                           governance=(2, 3))), {"alice", "bob"}, {"dave"})

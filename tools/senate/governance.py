@@ -245,3 +245,43 @@ def apply_governance(text: str, change: GovernanceChange, source: str = "senate.
                          "(its layout is not the one Senate writes)",
                          "make the edit by hand on a proposal branch")
     return new_text, got
+
+
+# -- for the counter (not wired yet): scope, exact edit, co-signing keys, outcome ----------
+def scope_problems(proposal_type: str, changed: list[str], policy_file: str = "senate.toml",
+                   schema_dir: str = "schemas") -> list[str]:
+    """A schema proposal may not touch the policy; a governance one touches nothing else."""
+    schemas = [p for p in changed if p.startswith(f"{schema_dir}/")]
+    if proposal_type != "governance":
+        return ([f"a schema proposal may not change {policy_file}: the roster and the rules "
+                 "change only by a governance proposal (`senate govern ...`)"]
+                if policy_file in changed else [])
+    out = [] if policy_file in changed else [f"a governance proposal that leaves "
+                                             f"{policy_file} unchanged"]
+    if schemas:
+        out.append(f"a governance proposal changes {policy_file} only, not "
+                   + ", ".join(schemas[:5]))
+    return out
+
+
+def edit_problem(base_text: str, tip_text: str, change: GovernanceChange) -> str | None:
+    """None when the tip's senate.toml is exactly `change` applied to the base's."""
+    try:
+        expected, _ = apply_governance(base_text, change)
+    except UsageError as exc:
+        return f"its change cannot be applied to the base's senate.toml: {exc.message}"
+    if expected != tip_text:
+        return f"its senate.toml differs from {change.describe()} applied to the base's"
+    return None
+
+
+def cosigning_keys(current: Policy, proposed: Policy) -> dict[bytes, str]:
+    """Key blob -> agent, for the keys whose approve ballot is the required co-signature."""
+    names = set(rule_for(current, proposed).cosigners)
+    return {a.key.blob: a.name for a in proposed.agents if a.name in names}
+
+
+def passes(rule: GovernanceRule, approvals: set[str], cosigned: set[str]) -> bool:
+    """Approved by enough eligible agents AND co-signed by every added or rotated key."""
+    counted = len(approvals & set(rule.eligible))
+    return counted >= rule.required and set(rule.cosigners) <= cosigned
