@@ -246,3 +246,46 @@ def test_migrations_start_from_the_registry_as_adopted(
     assert verified.code == 0, verified.out + verified.err
     report = audit(cli, g.path)
     assert report["ok"], report["violations"]
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_this_projects_own_history_passes_the_audit_once_adopted(
+    cli: Any, tmp_path: Path, keys: dict[str, Key]
+) -> None:
+    """The same means on this repository's real history (a clone of the checkout). The
+    founding agents' private keys are not in the repository, so the clone first swaps
+    curator's public key for a test key in one plain commit, which is pre-governance
+    history like every commit before it; then `senate adopt` keeps that roster."""
+    inside = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--is-shallow-repository"],
+                            capture_output=True, text=True)
+    if inside.returncode != 0 or inside.stdout.strip() != "false":
+        pytest.skip("needs this project's full git history (not a shallow or plain copy)")
+    head = git(ROOT, "rev-parse", "HEAD").strip()
+    clone = tmp_path / "self"
+    subprocess.run(["git", "clone", "-q", "--no-checkout", str(ROOT), str(clone)], check=True)
+    git(clone, "checkout", "-q", "-B", "main", head)
+    before = audit(cli, clone)
+    assert not before["ok"]  # today: direct changes to schemas/ and senate.toml
+
+    repo = GitRepo.open(clone)
+    text = (repo.read_file(head, POLICY_FILE) or b"").decode()
+    curator = parse_policy(text).agent("curator")
+    assert curator is not None
+    swapped = text.replace(curator.key.openssh(), key_line(keys["alice"]))
+    stand_in = make_commit(Governed(clone, keys), head, "test only: a stand-in key\n",
+                           signer=None, changes={POLICY_FILE: swapped.encode()})
+    repo.update_ref("refs/heads/main", stand_in, head)
+    git(clone, "checkout", "-q", "-f", "main")
+    result = cli("adopt", clone, "--key", keys["alice"].private, "--json")
+    assert result.code == 0, result.out + result.err
+    assert result.json()["signer"] == "curator"
+    first_parent = len(git(clone, "rev-list", "--first-parent", stand_in).split())
+    report = audit(cli, clone)
+    assert report["ok"], report["violations"]
+    assert report["before_governance"] == first_parent
+    assert cli("--repo", clone, "migrate", "generate").code == 0
+    verified = cli("--repo", clone, "migrate", "verify", "--json")
+    assert verified.code == 0 and verified.json()["steps"], verified.out
+    assert audit(cli, clone)["ok"]

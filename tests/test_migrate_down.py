@@ -161,6 +161,10 @@ def test_down_refuses_the_baseline_and_an_empty_database(cli: Any, governed: Gov
                                                          tmp_path: Path) -> None:
     g, url = governed, sqlite_url(tmp_path / "a.db")
     generate(cli, g)
+    missing = run(cli, g, "down", "--db", url)
+    assert missing.code == 2 and "there is no database" in missing.json()["error"]["message"]
+    assert not (tmp_path / "a.db").exists()
+    sql(url, "SELECT 1")  # an empty database file
     empty = run(cli, g, "down", "--db", url)
     assert empty.code == 2 and "no migration is applied" in empty.json()["error"]["message"]
     ok(cli, g, "apply", "--db", url)

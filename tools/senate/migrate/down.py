@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from senate.errors import SenateError, UsageError
@@ -106,6 +107,8 @@ def plan_down(chain: Chain, applied: int, to: int | None) -> list[Step]:
 
 def down(git: GitRepo, url: str, to: int | None = None, rev: str | None = None) -> Reverted:
     chain = load_chain(git, dialect_of(url), rev)
+    if chain.dialect == "sqlite" and not Path(url[len("sqlite:///"):]).exists():
+        raise UsageError(f"there is no database at {url}", "check the path; nothing to undo")
     with locked(url) as db:
         history = recorded_history(db, chain.storage)
         pending(chain, history)  # refuses a history that is not this chain's
