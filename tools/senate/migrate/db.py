@@ -98,6 +98,15 @@ class Database:
             self.conn.rollback()
             raise DatabaseError(f"query failed: {_first_line(str(exc))}") from exc
 
+    def execute(self, sql: str) -> None:
+        """One statement that returns no rows."""
+        try:
+            self.conn.cursor().execute(sql)
+            self._commit()
+        except _errors(self.dialect) as exc:
+            self.conn.rollback()
+            raise DatabaseError(f"statement failed: {_first_line(str(exc))}") from exc
+
     def insert_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         try:
             cur = self.conn.cursor()

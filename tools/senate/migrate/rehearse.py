@@ -9,8 +9,6 @@ which artifacts' metadata changed).
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,13 +20,13 @@ from senate.migrate.db import Database, connect, dialect_of, migration_statement
 from senate.policy import Storage
 
 SAMPLE = 10  # artifact ids listed per changed type
+BEFORE = "senate_rehearsal_before"  # a temporary table: it dies with the copy/transaction
 
 
 @dataclass(frozen=True)
 class Snapshot:
     rows: dict[str, int]  # table -> row count
     current: dict[str, int]  # artifact type -> current schema version
-    artifacts: dict[str, tuple[str, str]]  # id -> (type, fingerprint of its metadata)
 
 
 @dataclass(frozen=True)
@@ -101,17 +99,37 @@ def snapshot(db: Database, s: Storage) -> Snapshot:
         current = {str(t): int(v) for t, v in db.query(
             f"SELECT artifact_type, schema_version FROM {s.registry_table} "
             f"WHERE is_current = {true}")}
-    artifacts: dict[str, tuple[str, str]] = {}
-    if s.artifacts_table in names:
-        for ident, kind, raw in db.query(
-                f"SELECT {s.id_column}, {s.type_column}, {s.metadata_column} "
-                f"FROM {s.artifacts_table}"):
-            text = json.dumps(db.json_value(raw), sort_keys=True, ensure_ascii=False)
-            artifacts[str(ident)] = (str(kind), hashlib.sha256(text.encode()).hexdigest())
-    return Snapshot(rows, current, artifacts)
+    return Snapshot(rows, current)
 
 
-def compare(before: Snapshot, after: Snapshot) -> dict[str, Any]:
+def _text(db: Database, column: str) -> str:
+    # jsonb's text is canonical; SQLite stores the text itself.
+    return column + ("::text" if db.dialect == "postgres" else "")
+
+
+def keep_metadata(db: Database, s: Storage) -> bool:
+    """Copy every artifact's metadata aside (in SQL, on the copy) to compare afterwards."""
+    if not db.table_exists(s.artifacts_table):
+        return False
+    db.execute(f"CREATE TEMPORARY TABLE {BEFORE} AS SELECT {s.id_column} AS id, "
+             f"{_text(db, s.metadata_column)} AS doc FROM {s.artifacts_table}")
+    return True
+
+
+def changed_artifacts(db: Database, s: Storage) -> dict[str, list[str]]:
+    """type -> ids of the artifacts whose metadata differs from the copy kept aside."""
+    differs = "IS NOT" if db.dialect == "sqlite" else "IS DISTINCT FROM"
+    out: dict[str, list[str]] = {}
+    for ident, kind in db.query(
+            f"SELECT b.id, a.{s.type_column} FROM {BEFORE} b JOIN {s.artifacts_table} a "
+            f"ON a.{s.id_column} = b.id "
+            f"WHERE {_text(db, 'a.' + s.metadata_column)} {differs} b.doc ORDER BY b.id"):
+        out.setdefault(str(kind), []).append(str(ident))
+    return out
+
+
+def compare(before: Snapshot, after: Snapshot, changed: dict[str, list[str]]
+            ) -> dict[str, Any]:
     """What changed between two snapshots (pure)."""
     created = tuple(t for t in after.rows if t not in before.rows)
     rows = {t: (before.rows.get(t, 0), n) for t, n in after.rows.items()
@@ -119,10 +137,6 @@ def compare(before: Snapshot, after: Snapshot) -> dict[str, Any]:
     types = sorted(set(before.current) | set(after.current))
     versions = {t: (before.current.get(t), after.current.get(t)) for t in types
                 if before.current.get(t) != after.current.get(t)}
-    changed: dict[str, list[str]] = {}
-    for ident in sorted(set(before.artifacts) & set(after.artifacts)):
-        if before.artifacts[ident] != after.artifacts[ident]:
-            changed.setdefault(after.artifacts[ident][0], []).append(ident)
     return {"tables_created": created, "rows": rows, "versions": versions,
             "changed": {t: tuple(ids[:SAMPLE]) for t, ids in changed.items()},
             "changed_count": sum(len(ids) for ids in changed.values())}
@@ -151,6 +165,7 @@ def rehearse(git: GitRepo, url: str, rev: str | None = None) -> Rehearsal:
     with scratch(url) as db:
         todo = pending(chain, recorded_history(db, chain.storage))
         before = snapshot(db, chain.storage)
+        kept = keep_metadata(db, chain.storage) if todo else False
         failure: str | None = None
         for mig in todo:
             failed = db.run_migration(migration_statements(mig.text))
@@ -158,7 +173,9 @@ def rehearse(git: GitRepo, url: str, rev: str | None = None) -> Rehearsal:
                 failure = (f"{mig.file} would fail at line {failed.statement.line}: "
                            f"{failed.message}")
                 break
-        diff = compare(before, before if failure else snapshot(db, chain.storage))
+        after = before if failure else snapshot(db, chain.storage)
+        changed = changed_artifacts(db, chain.storage) if kept and not failure else {}
+        diff = compare(before, after, changed)
     return Rehearsal(chain.dialect, tuple(m.name for m in todo),
                      len(chain.migrations) - len(todo), failure, diff["tables_created"],
                      diff["rows"], diff["versions"], diff["changed"], diff["changed_count"])
