@@ -250,6 +250,8 @@ def test_a_governance_proposal_shows_in_the_cli_and_the_review_page(
     assert "+vote = false" in shown.out  # the diff shown is the senate.toml edit
     detail = cli("--repo", g.path, "show", pid, "--json").json()
     assert detail["metadata"]["governance"] == {"op": "revoke", "agent": "carol"}
+    assert GovernanceChange.from_json(detail["metadata"]["governance"]) == GovernanceChange(
+        "revoke", "carol")
     listed = cli("--repo", g.path, "proposals", "--json")
     assert listed.code == 0, listed.out + listed.err
     with serve_in_thread(g.path, body_limit=64 * 1024) as base:
