@@ -204,8 +204,18 @@ def test_an_agent_added_by_governance_then_votes(cli: Any, governed: Governed) -
     assert tally.json()["status"] == "open"
     for agent in ("alice", "bob", "carol"):
         vote(g, pid, agent, "approve")
+    # all of the current roster approved, but dave's new key has not co-signed yet
+    waiting = cli("--repo", g.path, "merge", pid, "--json")
+    assert waiting.code == 1 and "co-sign" in waiting.json()["reason"], waiting.out
+    cosign = cli("--repo", g.path, "vote", pid, "approve", "--reason", "my key",
+                 "--key", g.keys["dave"].private, "--json")
+    assert cosign.code == 0, cosign.out + cosign.err
+    counted = cli("--repo", g.path, "tally", pid, "--json").json()
+    assert counted["governance"]["cosigned"] == ["dave"] and counted["approve"] == 3
+    assert counted["eligible"] == 3 and counted["status"] == "approved"
     merged = cli("--repo", g.path, "merge", pid, "--json")
     assert merged.code == 0, merged.out + merged.err
+    assert cli("--repo", g.path, "audit").code == 0
     roster = parse_policy(git(g.path, "show", f"main:{POLICY_FILE}"))
     assert [a.name for a in roster.voters] == ["alice", "bob", "carol", "dave"]
 
@@ -298,3 +308,109 @@ def test_the_outcome_needs_the_co_signature(roster_keys: dict[str, PublicKey]) -
     assert not passes(rule_for(current, lowered), {"alice", "bob"}, set())  # old rule
     assert passes(rule_for(lowered, policy(roster_keys, "alice bob carol dave",
                                            governance=(2, 3))), {"alice", "bob"}, {"dave"})
+
+
+# -- the rules, counted on real repositories ----------------------------------------------
+RATIONALE_G = "Roster upkeep; use case: the platform's agents change over time."
+
+
+def opened(cli: Any, g: Governed, *args: str, key: str = "alice") -> str:
+    r = cli("--repo", g.path, "govern", *args, "--key", g.keys[key].private, "--rationale",
+            RATIONALE_G, "--json")
+    assert r.code == 0, r.out + r.err
+    pid: str = r.json()["id"]
+    return pid
+
+
+def tally_of(cli: Any, g: Governed, pid: str) -> dict[str, Any]:
+    r = cli("--repo", g.path, "tally", pid, "--json")
+    assert r.code in (0, 1), r.out + r.err
+    data: dict[str, Any] = r.json()
+    return data
+
+
+def test_the_removed_agent_cannot_veto_and_its_pending_votes_stop_at_the_merge(
+    cli: Any, governed: Governed
+) -> None:
+    g = governed
+    schema_pid = open_add_field(cli, g)
+    vote(g, schema_pid, "carol", "approve")  # carol's pending vote on a schema proposal
+    vote(g, schema_pid, "alice", "approve")
+    assert tally_of(cli, g, schema_pid)["status"] == "approved"
+    pid = opened(cli, g, "remove", "carol")
+    vote(g, pid, "carol", "reject")  # no veto over her own removal
+    vote(g, pid, "alice", "approve")
+    vote(g, pid, "bob", "approve")
+    t = tally_of(cli, g, pid)
+    assert t["rule"] == "governance" and t["eligible_agents"] == ["alice", "bob"]
+    assert t["status"] == "approved", t
+    assert cli("--repo", g.path, "merge", pid).code == 0
+    after = tally_of(cli, g, schema_pid)  # revocation: at once, on every open proposal
+    assert after["eligible"] == 2 and after["approve"] == 1 and after["status"] == "open"
+    assert cli("--repo", g.path, "audit").code == 0
+
+
+def test_a_rotation_without_the_new_keys_cosignature_does_not_pass(
+    cli: Any, governed: Governed, tmp_path: Path
+) -> None:
+    g = governed
+    new = make_key(tmp_path / "rotated", "bob2")
+    pid = opened(cli, g, "rotate", f"bob={new.public}")
+    for agent in ("alice", "bob", "carol"):
+        vote(g, pid, agent, "approve")
+    t = tally_of(cli, g, pid)
+    assert t["status"] == "open" and any("co-sign" in p for p in t["problems"])
+    assert cli("--repo", g.path, "merge", pid).code == 1
+    # the old key cannot stand in for the new one; a reject from the new key is refused
+    refused = cli("--repo", g.path, "vote", pid, "reject", "--key", new.private)
+    assert refused.code == 2 and "co-sign" in refused.err
+    done = cli("--repo", g.path, "vote", pid, "approve", "--key", new.private, "--json")
+    assert done.code == 0, done.out + done.err
+    t = tally_of(cli, g, pid)
+    assert t["status"] == "approved" and t["governance"]["cosigned"] == ["bob"]
+    assert {i["reason"] for i in t["ignored"]} == {"cosignature"}
+    assert cli("--repo", g.path, "merge", pid).code == 0
+    assert cli("--repo", g.path, "audit").code == 0
+    # after the merge only the new key speaks for bob
+    schema_pid = open_add_field(cli, g)
+    old_bob = vote(g, schema_pid, "bob", "approve")
+    ignored = {i["commit"]: i["reason"] for i in tally_of(cli, g, schema_pid)["ignored"]}
+    assert ignored[old_bob] == "unknown_key"
+
+
+def test_a_lowered_governance_threshold_applies_only_after_its_own_merge(
+    cli: Any, governed: Governed, tmp_path: Path
+) -> None:
+    g = governed
+    lower = opened(cli, g, "set", "governance=2/3")
+    vote(g, lower, "alice", "approve")
+    vote(g, lower, "bob", "approve")
+    t = tally_of(cli, g, lower)
+    assert t["required"] == 3 and t["status"] == "open"  # judged under the old threshold
+    vote(g, lower, "carol", "approve")
+    assert cli("--repo", g.path, "merge", lower).code == 0
+    eve = make_key(tmp_path / "eve", "eve")
+    add = opened(cli, g, "add", f"eve={eve.public}:novote")
+    vote(g, add, "alice", "approve")
+    vote(g, add, "bob", "approve")
+    assert cli("--repo", g.path, "vote", add, "approve", "--key", eve.private).code == 0
+    t = tally_of(cli, g, add)
+    assert t["required"] == 2 and t["status"] == "approved", t
+
+
+def test_a_roster_change_inside_a_schema_proposal_is_refused(
+    cli: Any, governed: Governed
+) -> None:
+    g = governed
+    pid = open_add_field(cli, g)
+    from votekit import make_commit, tip
+
+    policy = git(g.path, "show", f"main:{POLICY_FILE}").replace(
+        "approval_numerator = 2", "approval_numerator = 1")
+    edit = make_commit(g, tip(g, pid), f"propose({pid}): fewer votes\n", signer="alice",
+                       changes={POLICY_FILE: policy.encode()})
+    git(g.path, "update-ref", f"refs/heads/proposal/{pid}", edit)
+    for agent in ("alice", "bob", "carol"):
+        vote(g, pid, agent, "approve")
+    t = tally_of(cli, g, pid)
+    assert t["status"] == "open" and any("governance proposal" in p for p in t["problems"])

@@ -216,6 +216,8 @@ def govern_newcomer(git: GitRepo, log: DemoLog, keys: dict[str, Ed25519PrivateKe
                              "roster needs a fifth voter for power analyses.")
     for agent in AGENTS:
         cast(git, opened.id, keys[agent], "approve", f"{agent}: welcome, {NEWCOMER}.")
+    # the new key proves it is held: its approve is a co-signature, not an eligible vote
+    cast(git, opened.id, keys[NEWCOMER], "approve", f"{NEWCOMER}: this is my key.")
     merged = merge_proposal(git, opened.id)
     assert isinstance(merged, Merged), merged
     log.step(f"senate govern add {NEWCOMER} (governance proposal, merged)", id=opened.id,
