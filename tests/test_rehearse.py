@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from migkit import generate, merge, pg_url, propose  # noqa: F401  (pg_url is a fixture)
 
 from senate.migrate.db import Database, migration_statements
+from senate.migrate.dryrun import Rendered, measure, render_proposal
 from senate.migrate.effect import Effect
-from senate.migrate.rehearse import Rendered, measure, render_proposal
 from senate.migrate.render import render_baseline
 from senate.migrate.samples import Samples, shipped
 from senate.migrate.scratch import scratch

@@ -32,8 +32,8 @@ from senate import proposal_sql, sshsig
 from senate.counting import count
 from senate.git import GitRepo, Person
 from senate.initrepo import AgentSpec, init_repo
-from senate.migrate import rehearse as rehearse_module
-from senate.migrate.rehearse import Rehearsal
+from senate.migrate import dryrun as rehearse_module
+from senate.migrate.dryrun import Rehearsal
 from senate.policy import default_email
 from senate.propose import ProposalRequest, open_proposal
 

@@ -2,7 +2,7 @@
 
 `check_proposal_sql` reads the proposal's SQL files, classifies every statement (see
 senate.sqlcheck) and, when nothing is refused, rehearses the complete migration (see
-senate.migrate.rehearse). Its `problems` block approval; its `destructive` reasons force
+senate.migrate.dryrun). Its `problems` block approval; its `destructive` reasons force
 unanimity. The counter, `senate propose`, `senate show` and the review page all read this
 one result, so they cannot disagree.
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from senate.git import GitRepo
-from senate.migrate.rehearse import Rehearsal, rehearse
+from senate.migrate.dryrun import Rehearsal, rehearse
 from senate.policy import Policy
 from senate.proposal import PROPOSALS_DIR, ProposalMeta
 from senate.sqlcheck import Verdict, classify

@@ -1,293 +1,181 @@
-"""The dry run: a proposal's complete migration, applied to a scratch database and measured.
+"""`senate migrate apply --dry-run`: run the pending chain on a copy and say what changes.
 
-What runs is exactly what `senate migrate generate` would render if the proposal merged
-now (backfill, proposer SQL, registry row, history row), on top of the chain so far, on a
-database loaded with the sample artifacts. Everything happens in ONE transaction that is
-always rolled back: SQLite in memory, and PostgreSQL (where senate.toml's [dry_run]
-names a server) in a schema of its own, so nothing outlives the rehearsal.
-
-Only SQL the classifier did not refuse ever runs here (the caller checks): a refused
-statement could reach the host (ATTACH, VACUUM INTO, COPY ... PROGRAM), not just the data.
+SQLite: the database is copied into memory with the backup API (the file is opened
+read-only). PostgreSQL: the whole pending chain runs in one transaction that is rolled
+back. Either way the real database is left exactly as it was; the report compares a
+snapshot taken before with one taken after (tables, row counts, current schema versions,
+which artifacts' metadata changed).
 """
 
 from __future__ import annotations
 
-import sqlite3
-import time
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
-from senate.errors import SenateError
 from senate.git import GitRepo
-from senate.migrate.chain import SUM_FILE, dialect_dir, up_migrations
-from senate.migrate.effect import Effect, diff, snapshot
-from senate.migrate.render import Change, render_change
-from senate.migrate.samples import Samples, sample_artifacts
-from senate.migrate.scratch import run_statements, scratch
-from senate.policy import Policy, Storage
-from senate.proposal import PROPOSALS_DIR, ProposalMeta, load_meta
-from senate.registry import VERSION_KEY, parse_schema, schema_path, version_of
-from senate.sqltext import split_statements
+from senate.migrate.apply import Chain, load_chain, pending, recorded_history
+from senate.migrate.db import Database, connect, dialect_of, migration_statements, sqlite_copy
+from senate.policy import Storage
 
-SHOWN = 5  # artifact ids named in a reason; the JSON has them all
+SAMPLE = 10  # artifact ids listed per changed type
+BEFORE = "senate_rehearsal_before"  # a temporary table: it dies with the copy/transaction
 
 
 @dataclass(frozen=True)
-class Failure:
-    where: str  # "migration.sql line 3" or "generated migration line 12"
-    statement: str
-    message: str
-
-    def describe(self) -> str:
-        return f"{self.where} ({' '.join(self.statement.split())[:80]}): {self.message}"
+class Snapshot:
+    rows: dict[str, int]  # table -> row count
+    current: dict[str, int]  # artifact type -> current schema version
 
 
 @dataclass(frozen=True)
 class Rehearsal:
     dialect: str
-    samples: int = 0
-    effect: Effect | None = None
-    invalid: tuple[tuple[str, str], ...] = ()  # (artifact id, why) newly invalid afterwards
-    failure: Failure | None = None
-    broken: str | None = None  # the rehearsal itself could not be set up
-    ms: float = 0.0
-    sources: tuple[str, ...] = field(default=())
+    would_apply: tuple[str, ...]
+    already: int
+    failure: str | None
+    tables_created: tuple[str, ...]
+    rows: dict[str, tuple[int, int]]  # only the tables whose count changes
+    versions: dict[str, tuple[int | None, int | None]]
+    artifacts_changed: dict[str, tuple[str, ...]]  # type -> changed ids (first SAMPLE)
+    artifacts_changed_count: int
 
     @property
-    def problems(self) -> tuple[str, ...]:
-        """Findings that block approval."""
-        if self.broken is not None:
-            return (f"the {self.dialect} dry run could not run: {self.broken}",)
-        if self.failure is not None:
-            return (f"the migration fails on a scratch {self.dialect} database at "
-                    f"{self.failure.describe()}",)
-        return ()
-
-    @property
-    def destructive(self) -> tuple[str, ...]:
-        """Measured losses: each one alone makes the proposal need unanimity."""
-        e = self.effect
-        if e is None:
-            return ()
-        where = f"the {self.dialect} dry run"
-        out = [f"{where} lost {t.lost} row(s) of {t.table}" for t in e.tables if t.lost]
-        out += [f"{where} dropped table {t}" for t in e.dropped_tables]
-        out += [f"{where} renamed table {t}" for t in e.renamed_tables]
-        out += [f"{where} dropped column {c}" for c in e.dropped_columns]
-        out += [f"{where} renamed column {c}" for c in e.renamed_columns]
-        if self.invalid:
-            names = ", ".join(f"{i} ({why})" for i, why in self.invalid[:SHOWN])
-            more = f" and {len(self.invalid) - SHOWN} more" if len(self.invalid) > SHOWN else ""
-            out.append(f"{where} left {len(self.invalid)} artifact(s) invalid under the new "
-                       f"schema: {names}{more}")
-        return tuple(out)
+    def ok(self) -> bool:
+        return self.failure is None
 
     def to_json(self) -> dict[str, Any]:
-        e = self.effect
         return {
+            "dry_run": True,
             "dialect": self.dialect,
-            "samples": self.samples,
-            "sample_sources": list(self.sources),
-            "ms": round(self.ms, 1),
-            "tables": [t.to_json() for t in e.tables] if e else [],
-            "dropped_tables": list(e.dropped_tables) if e else [],
-            "renamed_tables": list(e.renamed_tables) if e else [],
-            "dropped_columns": list(e.dropped_columns) if e else [],
-            "renamed_columns": list(e.renamed_columns) if e else [],
-            "changed_artifacts": list(e.changed_artifacts) if e else [],
-            "added_artifacts": list(e.added_artifacts) if e else [],
-            "lost_artifacts": list(e.lost_artifacts) if e else [],
-            "invalid_artifacts": [{"artifact": i, "why": w} for i, w in self.invalid],
-            "failure": None if self.failure is None else {
-                "where": self.failure.where, "statement": self.failure.statement,
-                "message": self.failure.message},
-            "broken": self.broken,
-            "destructive": list(self.destructive),
-            "problems": list(self.problems),
+            "ok": self.ok,
+            "would_apply": list(self.would_apply),
+            "already": self.already,
+            "failure": self.failure,
+            "tables_created": list(self.tables_created),
+            "rows": {t: {"before": b, "after": a} for t, (b, a) in self.rows.items()},
+            "schema_versions": {t: {"before": b, "after": a}
+                                for t, (b, a) in self.versions.items()},
+            "artifacts_changed": self.artifacts_changed_count,
+            "artifacts_changed_by_type": {t: list(ids)
+                                          for t, ids in self.artifacts_changed.items()},
         }
 
-
-@dataclass(frozen=True)
-class Rendered:
-    chain: tuple[str, ...]  # the migrations so far, in order
-    migration: str  # the proposal's migration as generation would write it
-    proposer_file: str
-    proposer_sql: str
-
-
-def proposer_sql_file(git: GitRepo, rev: str, proposal_id: str, dialect: str) -> tuple[str, str]:
-    """(file name, text) of the SQL that runs on `dialect`, as generation picks it."""
-    folder = f"{PROPOSALS_DIR}/{proposal_id}"
-    for name in (f"migration.{dialect}.sql", "migration.sql"):
-        data = git.read_file(rev, f"{folder}/{name}")
-        if data is not None:
-            return name, data.decode("utf-8", "replace")
-    return "migration.sql", ""
-
-
-def chain_so_far(git: GitRepo, base: str, dialect: str) -> tuple[str, ...]:
-    """The chain at `base` plus what generation would add there (baseline, merged ones)."""
-    from senate.migrate.generate import plan
-
-    folder = dialect_dir(dialect)
-    files = {n: git.read_file(base, f"{folder}/{n}") or b""
-             for n in git.list_dir(base, folder) if n != SUM_FILE}
-    changes, _ = plan(git, base, (dialect,))
-    files.update({p[len(folder) + 1:]: data for p, data in changes.items()
-                  if p.startswith(folder + "/") and not p.endswith(SUM_FILE)})
-    return tuple(m.text for m in up_migrations(files))
+    def render(self) -> str:
+        if not self.would_apply:
+            return f"dry run: nothing to apply ({self.already} already applied)"
+        lines = [f"dry run ({self.dialect}), nothing was written:"]
+        lines += [f"  would apply {n}" for n in self.would_apply]
+        if self.failure is not None:
+            lines.append(f"  FAIL {self.failure}")
+            return "\n".join(lines)
+        lines += [f"  new table {t}" for t in self.tables_created]
+        lines += [f"  {t}: {b} -> {a} rows" for t, (b, a) in self.rows.items()]
+        lines += [f"  {t}: schema version {b or 'none'} -> {a or 'none'}"
+                  for t, (b, a) in self.versions.items()]
+        lines.append(f"  {self.artifacts_changed_count} artifact(s) would change"
+                     + "".join(f"\n    {t}: {', '.join(ids)}"
+                               for t, ids in self.artifacts_changed.items()))
+        return "\n".join(lines)
 
 
-def render_proposal(
-    git: GitRepo, base: str, tip: str, proposal_id: str, storage: Storage, dialect: str,
-    chain: tuple[str, ...] | None = None,
-) -> Rendered:
-    chain = chain_so_far(git, base, dialect) if chain is None else chain
-    folder = f"{PROPOSALS_DIR}/{proposal_id}"
-    meta: ProposalMeta = load_meta(git.read_file(tip, f"{folder}/proposal.json") or b"",
-                                   f"{folder}/proposal.json@{tip[:12]}")
-    path = schema_path(meta.target_artifact_type)
-    new_raw = git.read_file(tip, path)
-    if new_raw is None:
-        raise SenateError(f"{path} is missing at the proposal's tip")
-    old_raw = git.read_file(base, path)
-    old_version = version_of(parse_schema(old_raw, path)) if old_raw is not None else None
-    new_schema = dict(parse_schema(new_raw, path))
-    new_version = (old_version or 0) + 1
-    new_schema[VERSION_KEY] = new_version  # what the merge commit writes
-    name, sql = proposer_sql_file(git, tip, proposal_id, dialect)
-    approved = datetime.fromtimestamp(git.commit_time(tip), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    change = Change(len(chain), meta, new_schema, old_version, new_version, approved, sql, name)
-    up, _ = render_change(change, storage, dialect)
-    return Rendered(chain, up, name, sql)
+def tables(db: Database) -> list[str]:
+    if db.dialect == "sqlite":
+        sql = ("SELECT name FROM sqlite_master WHERE type = 'table' "
+               "AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    else:
+        sql = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"
+    return [str(name) for (name,) in db.query(sql)]
 
 
-def rehearse(
-    git: GitRepo, base: str, tip: str, proposal_id: str, policy: Policy,
-    dialect: str = "sqlite",
-) -> Rehearsal:
-    """Apply what generation would render for the proposal to a scratch database."""
-    started = time.perf_counter()
-    storage = policy.storage
+def snapshot(db: Database, s: Storage) -> Snapshot:
+    names = tables(db)
+    # Table names come from the catalogue; quoted as identifiers all the same.
+    rows = {t: int(db.query(f'SELECT count(*) FROM "{t}"')[0][0]) for t in names}
+    current: dict[str, int] = {}
+    if s.registry_table in names:
+        true = "1" if db.dialect == "sqlite" else "TRUE"
+        current = {str(t): int(v) for t, v in db.query(
+            f"SELECT artifact_type, schema_version FROM {s.registry_table} "
+            f"WHERE is_current = {true}")}
+    return Snapshot(rows, current)
+
+
+def _text(db: Database, column: str) -> str:
+    # jsonb's text is canonical; SQLite stores the text itself.
+    return column + ("::text" if db.dialect == "postgres" else "")
+
+
+def keep_metadata(db: Database, s: Storage) -> bool:
+    """Copy every artifact's metadata aside (in SQL, on the copy) to compare afterwards."""
+    if not db.table_exists(s.artifacts_table):
+        return False
+    db.execute(f"CREATE TEMPORARY TABLE {BEFORE} AS SELECT {s.id_column} AS id, "
+             f"{_text(db, s.metadata_column)} AS doc FROM {s.artifacts_table}")
+    return True
+
+
+def changed_artifacts(db: Database, s: Storage) -> dict[str, list[str]]:
+    """type -> ids of the artifacts whose metadata differs from the copy kept aside."""
+    differs = "IS NOT" if db.dialect == "sqlite" else "IS DISTINCT FROM"
+    out: dict[str, list[str]] = {}
+    for ident, kind in db.query(
+            f"SELECT b.id, a.{s.type_column} FROM {BEFORE} b JOIN {s.artifacts_table} a "
+            f"ON a.{s.id_column} = b.id "
+            f"WHERE {_text(db, 'a.' + s.metadata_column)} {differs} b.doc ORDER BY b.id"):
+        out.setdefault(str(kind), []).append(str(ident))
+    return out
+
+
+def compare(before: Snapshot, after: Snapshot, changed: dict[str, list[str]]
+            ) -> dict[str, Any]:
+    """What changed between two snapshots (pure)."""
+    created = tuple(t for t in after.rows if t not in before.rows)
+    rows = {t: (before.rows.get(t, 0), n) for t, n in after.rows.items()
+            if before.rows.get(t, 0) != n}
+    types = sorted(set(before.current) | set(after.current))
+    versions = {t: (before.current.get(t), after.current.get(t)) for t in types
+                if before.current.get(t) != after.current.get(t)}
+    return {"tables_created": created, "rows": rows, "versions": versions,
+            "changed": {t: tuple(ids[:SAMPLE]) for t, ids in changed.items()},
+            "changed_count": sum(len(ids) for ids in changed.values())}
+
+
+@contextmanager
+def scratch(url: str) -> Iterator[Database]:
+    """A database whose writes never reach `url`."""
+    if dialect_of(url) == "sqlite":
+        db = sqlite_copy(url)
+        try:
+            yield db
+        finally:
+            db.close()
+        return
+    db = connect(url)
     try:
-        rendered = render_proposal(git, base, tip, proposal_id, storage, dialect,
-                                   _chain_memo(git, base, dialect))
-        samples = sample_artifacts(git, base, policy)
-    except SenateError as exc:
-        return Rehearsal(dialect, broken=str(exc), ms=_ms(started))
-    dsn = policy.dry_run.postgres_dsn if dialect == "postgres" else None
-    try:
-        with scratch(dialect, dsn) as cur:
-            result = measure(cur, dialect, storage, rendered, samples)
-    except SenateError as exc:
-        return Rehearsal(dialect, broken=str(exc), ms=_ms(started))
-    return Rehearsal(dialect, samples.count, result.effect, result.invalid, result.failure,
-                     result.broken, _ms(started), samples.sources)
+        with db.rolled_back():
+            yield db
+    finally:
+        db.close()
 
 
-_CHAINS: dict[tuple[str, str, str], tuple[str, ...]] = {}
-
-
-def _chain_memo(git: GitRepo, base: str, dialect: str) -> tuple[str, ...]:
-    # The chain at a commit is a pure function of that commit's tree.
-    key = (str(git.path), base, dialect)
-    if key not in _CHAINS:
-        if len(_CHAINS) > 64:
-            _CHAINS.clear()
-        _CHAINS[key] = chain_so_far(git, base, dialect)
-    return _CHAINS[key]
-
-
-def _ms(started: float) -> float:
-    return (time.perf_counter() - started) * 1000
-
-
-@dataclass(frozen=True)
-class Measured:
-    effect: Effect | None
-    invalid: tuple[tuple[str, str], ...] = ()
-    failure: Failure | None = None
-    broken: str | None = None
-
-
-def measure(cur: Any, dialect: str, storage: Storage, rendered: Rendered,
-            samples: Samples) -> Measured:
-    """Inside the caller's open transaction: build, load, snapshot, migrate, snapshot."""
-    from senate.migrate.samples import load_into
-
-    for number, text in enumerate(rendered.chain):
-        failed = run_statements(cur, dialect, text, f"s{number}")
-        if failed is not None:
-            return Measured(None, broken=f"the migration chain so far fails at migration "
-                                         f"{number}: {failed[1]}")
-    before_schemas = current_schemas(cur, storage)
-    load_into(cur, dialect, storage, samples, set(before_schemas))
-    before = snapshot(cur, dialect, storage)
-    failed = run_statements(cur, dialect, rendered.migration, "proposal")
-    if failed is not None:
-        statement, message = failed
-        return Measured(None, failure=Failure(_locate(statement, rendered), statement, message))
-    after_schemas = current_schemas(cur, storage)
-    after = snapshot(cur, dialect, storage)
-    effect = diff(before, after)
-    invalid = newly_invalid(before.artifacts, after.artifacts, before_schemas, after_schemas)
-    return Measured(effect, invalid)
-
-
-def _locate(statement: str, rendered: Rendered) -> str:
-    for stmt in split_statements(rendered.proposer_sql):
-        if stmt.text.strip() == statement.strip():
-            return f"{rendered.proposer_file} line {stmt.line}"
-    for stmt in split_statements(rendered.migration):
-        if stmt.text.strip() == statement.strip():
-            return f"the generated migration, line {stmt.line}"
-    return "the generated migration"
-
-
-def current_schemas(cur: Any, storage: Storage) -> dict[str, Any]:
-    from senate.migrate.effect import document
-
-    true = "1" if isinstance(cur, sqlite3.Cursor) else "TRUE"
-    cur.execute(f"SELECT artifact_type, schema_json FROM {storage.registry_table} "
-                f"WHERE is_current = {true}")
-    return {str(t): document(s) for t, s in cur.fetchall()}
-
-
-def newly_invalid(
-    before: dict[str, tuple[str, Any]], after: dict[str, tuple[str, Any]],
-    old: dict[str, Any], new: dict[str, Any],
-) -> tuple[tuple[str, str], ...]:
-    """Artifacts invalid afterwards that were valid before (or did not exist). Only those
-    whose document or type's schema changed can have changed validity, so only they are
-    validated: a large sample set costs what the migration touched."""
-    import jsonschema
-
-    from senate.migrate.effect import document, same_artifact
-
-    cache: dict[tuple[str, int], Any] = {}
-    changed_types = {t for t in set(old) | set(new) if old.get(t) != new.get(t)}
-
-    def error(kind: str, doc: Any, schemas: dict[str, Any]) -> str | None:
-        schema = schemas.get(kind)
-        if schema is None:
-            return f"type {kind} has no current schema"
-        key = (kind, id(schemas))
-        if key not in cache:
-            cls = jsonschema.Draft202012Validator
-            cache[key] = cls(schema, format_checker=cls.FORMAT_CHECKER)
-        found = next(iter(cache[key].iter_errors(document(doc))), None)
-        return None if found is None else f"{found.json_path}: {found.message}"[:200]
-
-    out: list[tuple[str, str]] = []
-    for ident, (kind, doc) in sorted(after.items()):
-        was = before.get(ident)
-        if kind not in changed_types and was is not None and same_artifact(was, (kind, doc)):
-            continue
-        why = error(kind, doc, new)
-        if why is None:
-            continue
-        if was is not None and error(was[0], was[1], old) is not None:
-            continue  # already invalid before the proposal: not its doing
-        out.append((ident, why))
-    return tuple(out)
+def rehearse(git: GitRepo, url: str, rev: str | None = None) -> Rehearsal:
+    chain: Chain = load_chain(git, dialect_of(url), rev)
+    with scratch(url) as db:
+        todo = pending(chain, recorded_history(db, chain.storage))
+        before = snapshot(db, chain.storage)
+        kept = keep_metadata(db, chain.storage) if todo else False
+        failure: str | None = None
+        for mig in todo:
+            failed = db.run_migration(migration_statements(mig.text))
+            if failed is not None:
+                failure = (f"{mig.file} would fail at line {failed.statement.line}: "
+                           f"{failed.message}")
+                break
+        after = before if failure else snapshot(db, chain.storage)
+        changed = changed_artifacts(db, chain.storage) if kept and not failure else {}
+        diff = compare(before, after, changed)
+    return Rehearsal(chain.dialect, tuple(m.name for m in todo),
+                     len(chain.migrations) - len(todo), failure, diff["tables_created"],
+                     diff["rows"], diff["versions"], diff["changed"], diff["changed_count"])
