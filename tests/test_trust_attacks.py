@@ -158,10 +158,12 @@ def test_a_key_removed_on_main_stops_counting_at_once(governed: Governed, cli: A
 
 # -- class 2: the content id is every byte ----------------------------------------------
 @pytest.mark.parametrize(("before", "after"), [
-    (b"UPDATE artifacts SET metadata = metadata WHERE metadata LIKE '% %';\n",
-     b"UPDATE artifacts SET metadata = metadata WHERE metadata LIKE '%%';\n"),
-    (b"SELECT 1;\n\0binary now\n",
-     b"SELECT 1;\n\0binary now\nDELETE FROM artifacts WHERE 1 = 1;\n"),
+    (b"UPDATE artifacts SET metadata = metadata\n"
+     b"WHERE artifact_type = 'experiment' AND metadata LIKE '% %';\n",
+     b"UPDATE artifacts SET metadata = metadata\n"
+     b"WHERE artifact_type = 'experiment' AND metadata LIKE '%%';\n"),
+    (b"SELECT 1;\n-- \0binary now\n",
+     b"SELECT 1;\n-- \0binary now\nDELETE FROM artifacts WHERE 1 = 1;\n"),
     (b"SELECT 1;\n", b"SELECT 1; \n"),
 ], ids=["whitespace-inside-a-line", "binary-file", "trailing-space"])
 def test_any_byte_change_makes_the_votes_stale(

@@ -276,7 +276,11 @@ def newly_invalid(
         if key not in cache:
             cls = jsonschema.Draft202012Validator
             cache[key] = cls(schema, format_checker=cls.FORMAT_CHECKER)
-        found = next(iter(cache[key].iter_errors(document(doc))), None)
+        try:
+            found = next(iter(cache[key].iter_errors(document(doc))), None)
+        except (jsonschema.exceptions.SchemaError, jsonschema.exceptions.UnknownType,
+                jsonschema.exceptions.FormatError) as exc:  # the schema itself is broken
+            return f"the {kind} schema cannot validate: {str(exc).splitlines()[0]}"[:200]
         return None if found is None else f"{found.json_path}: {found.message}"[:200]
 
     out: list[tuple[str, str]] = []

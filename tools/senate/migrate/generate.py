@@ -112,10 +112,12 @@ def _check_proposer_sql(proposal_id: str, path: str, sql: str, dialect: str) -> 
     if HISTORY_MARKER in sql:
         raise UsageError(f"{path} contains the line {HISTORY_MARKER!r}, which Senate reserves "
                          "for the migration's history row")
-    refused = classify(sql, dialect).refused
+    # The counter blocks every refused statement; generation keeps refusing what cannot
+    # be parsed at all (a merged proposal has passed the count already).
+    refused = [v for v in classify(sql, dialect).refused if v.reason.startswith("does not parse")]
     if refused:
         raise UsageError(
-            f"{path} ({dialect}) holds SQL Senate refuses: "
+            f"{path} ({dialect}) does not parse: "
             + "; ".join(e.describe() for e in refused),
             f"proposal {proposal_id} should not have been approved; fix it in a new proposal",
         )
