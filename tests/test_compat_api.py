@@ -64,6 +64,8 @@ def test_json_form() -> None:
         "forward_compatible": False,
         "changes": [{"kind": "maximum_removed", "path": "/properties/confidence",
                      "breaks": "forward", "explanation": "value <= 1 removed"}],
+        "assumptions": [],
+        "dialects": {"old": "2020-12", "new": "2020-12"},
     }
 
 

@@ -14,6 +14,8 @@ import pytest
 from senate.compat import KINDS, compare
 
 S2020 = "https://json-schema.org/draft/2020-12/schema"
+D04 = "http://json-schema.org/draft-04/schema#"
+D07 = "http://json-schema.org/draft-07/schema#"
 
 
 def obj(required: tuple[str, ...] = (), closed: bool = False, **props: Any) -> dict[str, Any]:
@@ -126,7 +128,8 @@ CASES: list[Case] = [
     ("inclusive minimum made exclusive", {"minimum": 0}, {"exclusiveMinimum": 0},
      [("minimum_increased", "", "backward")], (False, True), "lenient"),
     ("draft-04 exclusive flag equals 2020-12 form",
-     {"minimum": 5, "exclusiveMinimum": True}, {"exclusiveMinimum": 5}, [], (True, True),
+     {"$schema": D04, "minimum": 5, "exclusiveMinimum": True}, {"exclusiveMinimum": 5}, [],
+     (True, True),
      "lenient"),
     ("maximum lowered", {"maximum": 10}, {"maximum": 5},
      [("maximum_decreased", "", "backward")], (False, True), "lenient"),
@@ -190,7 +193,8 @@ CASES: list[Case] = [
      [("prefix_item_added", "/prefixItems/1", "none")], (True, True), "lenient"),
     ("prefix item removed", {"prefixItems": [STR, INT]}, {"prefixItems": [STR]},
      [("prefix_item_removed", "/prefixItems/1", "forward")], (True, False), "lenient"),
-    ("draft-07 tuple equals prefixItems", {"items": [STR], "additionalItems": False},
+    ("draft-07 tuple equals prefixItems",
+     {"$schema": D07, "items": [STR], "additionalItems": False},
      {"prefixItems": [STR], "items": False}, [], (True, True), "lenient"),
     ("contains relaxed", {"contains": {"minimum": 5}}, {"contains": {"minimum": 1}},
      [("minimum_decreased", "/contains", "forward")], (True, False), "lenient"),
@@ -277,7 +281,8 @@ CASES: list[Case] = [
      {"dependentRequired": {"a": ["b"]}},
      [("dependent_required_removed", "/dependentRequired/a", "forward")], (True, False),
      "lenient"),
-    ("draft-07 dependencies equal dependentRequired", {"dependencies": {"a": ["b"]}},
+    ("draft-07 dependencies equal dependentRequired",
+     {"$schema": D07, "dependencies": {"a": ["b"]}},
      {"dependentRequired": {"a": ["b"]}}, [], (True, True), "lenient"),
     ("dependentSchemas added", {}, {"dependentSchemas": {"a": {"required": ["b"]}}},
      [("dependent_schema_added", "/dependentSchemas/a", "backward")], (False, True),

@@ -7,7 +7,8 @@ from many places is compared once and its changes re-rooted at each place.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -17,22 +18,55 @@ from senate.compat.resolve import Document, View
 Compare = Callable[["Ctx", View, View], list[Change]]
 
 
+_CYCLE_UNDER_NEGATION = ("a recursive reference that passes through not, oneOf, an if "
+                         "condition or a bounded contains: its change cannot be decided")
+
+
 class Ctx:
-    def __init__(self, old: Document, new: Document, policy: Policy, compare: Compare) -> None:
+    def __init__(self, old: Document, new: Document, policy: Policy, compare: Compare,
+                 forward: bool = False) -> None:
         self.old = old
         self.new = new
         self.policy = policy
         self._compare = compare
-        self._memo: dict[tuple[int, int], tuple[Change, ...]] = {}
-        self._active: set[tuple[int, int]] = set()
+        # Memo keys: (old view id, new view id, lenient applies). Results that rest on a
+        # cycle assumption of a pair still being compared are not memoised (see rel).
+        self._memo: dict[tuple[int, int, bool], tuple[Change, ...]] = {}
+        self._stack: list[int] = []  # the non-monotone depth at each active pair's entry
+        self._active: dict[tuple[int, int, bool], int] = {}
+        self._low = _NONE
+        self._pending: list[tuple[tuple[int, int, bool], tuple[Change, ...]]] = []
+        self._nonmono = 0  # how many non-monotone positions (not, oneOf, if, ...) we are in
+        self._strict = 0  # > 0 while answering inclusion questions (subsumes)
+        self._forward = forward  # the swapped comparison answers forward questions
         self._swapped: Ctx | None = None
+        self.notes: dict[str, None] = {}  # assumptions made outside any one change
+
+    @property
+    def lenient(self) -> bool:
+        """Whether the lenient open-content assumption may be made here: only for a
+        backward question, in a monotone position, and in a change being reported."""
+        return (self.policy == "lenient" and not self._forward and self._nonmono == 0
+                and self._strict == 0)
 
     def swapped(self) -> Ctx:
         """The same comparison with old and new exchanged (for `new ⊆ old` questions)."""
         if self._swapped is None:
-            self._swapped = Ctx(self.new, self.old, self.policy, self._compare)
+            self._swapped = Ctx(self.new, self.old, self.policy, self._compare,
+                                forward=not self._forward)
             self._swapped._swapped = self
+            self._swapped.notes = self.notes
         return self._swapped
+
+    @contextmanager
+    def nonmonotone(self) -> Iterator[None]:
+        """Inside: the compared schemas sit where a wider schema may accept fewer documents
+        (under not, in oneOf, an if condition, a bounded contains)."""
+        self._nonmono += 1
+        try:
+            yield
+        finally:
+            self._nonmono -= 1
 
     def rel(self, old: Any, new: Any) -> tuple[Change, ...]:
         """Changes from raw subschema `old` to raw subschema `new`, paths relative."""
@@ -42,18 +76,40 @@ class Ctx:
             return ()
         o, n = self.old.view(old), self.new.view(new)
         # Keyed by the views: every pointer to one definition shares its target's view.
-        key = (id(o), id(n))
+        key = (id(o), id(n), self.lenient)
         done = self._memo.get(key)
         if done is not None:
             return done
-        if key in self._active:
-            return ()  # a cycle: assume equal here, the rest of the pair decides
-        self._active.add(key)
+        depth = self._active.get(key)
+        if depth is not None:
+            # A cycle. Assuming the pair unchanged is sound (coinduction) only when every
+            # step of the cycle is monotone; the rest of the pair decides.
+            if self._nonmono > self._stack[depth]:
+                return (unknown("", _CYCLE_UNDER_NEGATION),)
+            self._low = min(self._low, depth)
+            return ()
+        depth = len(self._stack)
+        self._stack.append(self._nonmono)
+        self._active[key] = depth
+        outer_low, self._low = self._low, _NONE
+        mark = len(self._pending)
         try:
             result = tuple(self._compare(self, o, n))
         finally:
-            self._active.discard(key)
+            self._stack.pop()
+            del self._active[key]
+        if self._low < depth:
+            # Rests on the assumption that an enclosing pair is unchanged: valid only once
+            # that pair is found unchanged.
+            self._pending.append((key, result))
+            self._low = min(outer_low, self._low)
+            return result
         self._memo[key] = result
+        settled = self._pending[mark:]
+        del self._pending[mark:]
+        if all(c.breaks == "none" and c.kind != UNKNOWN for c in result):
+            self._memo.update(settled)  # the assumption held
+        self._low = outer_low
         return result
 
     def at(self, old: Any, new: Any, prefix: str) -> list[Change]:
@@ -61,8 +117,12 @@ class Ctx:
 
     def subsumes(self, old: Any, new: Any) -> bool:
         """Whether every value valid under `old` is valid under `new` (sound, incomplete)."""
-        return all(c.kind != UNKNOWN and c.breaks in ("none", "forward")
-                   for c in self.rel(old, new))
+        self._strict += 1
+        try:
+            return all(c.kind != UNKNOWN and c.breaks in ("none", "forward")
+                       for c in self.rel(old, new))
+        finally:
+            self._strict -= 1
 
     def keep(self, node: dict[str, Any]) -> dict[str, Any]:
         """Keep a constructed node alive so its id stays a valid memo key."""
@@ -70,10 +130,14 @@ class Ctx:
         return node
 
 
+_NONE = 1 << 30
+
+
 def rebase(changes: Iterable[Change], prefix: str) -> list[Change]:
     if not prefix:
         return list(changes)
-    return [Change(c.kind, prefix + c.path, c.breaks, c.explanation) for c in changes]
+    return [Change(c.kind, prefix + c.path, c.breaks, c.explanation, c.assumed)
+            for c in changes]
 
 
 def seg(key: object) -> str:
@@ -100,8 +164,8 @@ def first_reason(changes: tuple[Change, ...]) -> str:
     return f"{head.explanation}{where}{more}"
 
 
-def change(kind: str, path: str, breaks: Breaks, explanation: str) -> Change:
-    return Change(kind, path, breaks, explanation)
+def change(kind: str, path: str, breaks: Breaks, explanation: str, assumed: str = "") -> Change:
+    return Change(kind, path, breaks, explanation, assumed)
 
 
 def unknown(path: str, explanation: str) -> Change:

@@ -15,6 +15,7 @@ from typing import Any
 
 from senate.compat.arrays import ARRAY_KEYWORDS, array_changes
 from senate.compat.ctx import Ctx, change, unknown
+from senate.compat.dialect import DEFAULT_DIALECT, dialect_of
 from senate.compat.logic import (
     COMBINATORS,
     LOGIC_KEYWORDS,
@@ -33,15 +34,14 @@ from senate.compat.resolve import (
     Document,
     View,
 )
-from senate.compat.scalar import SCALAR_KEYWORDS, canonical, scalar_changes
-from senate.compat.scan import HAS_BOOL_NUMBER
+from senate.compat.scalar import SCALAR_KEYWORDS, scalar_changes
+from senate.compat.scan import HAS_BOOL_NUMBER, canonical
 
 # Keys Senate knows and either compares or deliberately ignores. `$defs` are compared
 # through the references that use them, never as such; `$schema` and `$anchor` do not
 # change meaning. Everything else is unknown and fails closed when it differs.
 KNOWN = SCALAR_KEYWORDS | OBJECT_KEYWORDS | ARRAY_KEYWORDS | LOGIC_KEYWORDS | PASSIVE | {
     REMOTE_KEY, UNKNOWN_KEY}
-_UNDECIDABLE = ("$dynamicRef", "$recursiveRef")
 _APPLICATORS = frozenset({"allOf", "anyOf", "oneOf", "if", "dependentSchemas", "not"})
 METADATA = "x-senate-version"  # the registry's version number, not part of the schema
 
@@ -66,7 +66,7 @@ def compare_views(ctx: Ctx, o: View, n: View) -> list[Change]:
             return [change("schema_opened", "", "forward",
                            "accepted nothing (false), now accepts values")]
         return [change("schema_closed", "", "backward", "now accepts nothing (false)")]
-    out = _undecidable(o, n)
+    out = _undecidable(ctx, o, n)
     wrapped = wrap(ctx, o, n)
     if wrapped is not None:
         return out + wrapped
@@ -83,7 +83,7 @@ def compare_views(ctx: Ctx, o: View, n: View) -> list[Change]:
     return out
 
 
-def _undecidable(o: View, n: View) -> list[Change]:
+def _undecidable(ctx: Ctx, o: View, n: View) -> list[Change]:
     out: list[Change] = []
     for view in (o, n):
         if UNKNOWN_KEY in view:
@@ -91,9 +91,9 @@ def _undecidable(o: View, n: View) -> list[Change]:
     if o.get(REMOTE_KEY) != n.get(REMOTE_KEY):
         out.append(unknown("", f"remote $ref {o.get(REMOTE_KEY)!r} -> {n.get(REMOTE_KEY)!r} "
                                "cannot be compared"))
-    for key in _UNDECIDABLE:
-        if key in o or key in n:
-            out.append(unknown("", f"{key} depends on the dynamic scope; not compared"))
+    elif REMOTE_KEY in o:
+        ctx.notes[f"the remote schema {o[REMOTE_KEY]} is taken to be the same document "
+                  "for both versions"] = None
     return out
 
 
@@ -116,23 +116,33 @@ def _strip(schema: Any) -> Any:
     return schema
 
 
-def compare(old: Mapping[str, Any], new: Mapping[str, Any], policy: Policy = "lenient") -> Report:
-    """All semantic changes from `old` to `new` and the verdict in each direction."""
+def compare(old: Mapping[str, Any], new: Mapping[str, Any], policy: Policy = "lenient",
+            dialect: str = DEFAULT_DIALECT) -> Report:
+    """All semantic changes from `old` to `new` and the verdict in each direction.
+
+    Each side is read in the dialect its `$schema` declares, else in `dialect`."""
     old, new = _strip(old), _strip(new)
+    old_dialect, new_dialect = dialect_of(old, dialect), dialect_of(new, dialect)
+    if old_dialect is None or new_dialect is None:
+        side = old if old_dialect is None else new
+        return Report.of((unknown("", f"$schema {side.get('$schema')!r} names no JSON Schema "
+                                      "draft Senate knows"),))
+    names = (old_dialect.name, new_dialect.name)
     try:
-        before = Document(old)
+        before = Document(old, old_dialect)
         # Raw-equal documents resolve every reference to raw-equal targets: no change,
         # unless a data position holds a boolean that `==` confuses with 0 or 1.
-        if old == new and not before.dirt(old) & HAS_BOOL_NUMBER:
-            return Report.of(())
-        ctx = Ctx(before, Document(new), policy, compare_views)
-        return Report.of(_dedupe(ctx.rel(old, new)))
+        if old == new and names[0] == names[1] and not before.dirt(old) & HAS_BOOL_NUMBER:
+            return Report.of((), names)
+        ctx = Ctx(before, Document(new, new_dialect), policy, compare_views)
+        changes = _dedupe(ctx.rel(old, new))
+        return Report.of(changes, names, tuple(ctx.notes))
     except (TypeError, ValueError, AttributeError, KeyError, IndexError, RecursionError) as error:
         # Malformed input (a keyword with a value of the wrong JSON type) or nesting deeper
         # than Python's stack: proposals validate schemas first, so this is rare; fail closed.
         reason = f"{type(error).__name__}: {error}"[:200]
         return Report.of((unknown("", "cannot compare: a schema is malformed or nested too "
-                                      f"deeply ({reason})"),))
+                                      f"deeply ({reason})"),), names)
 
 
 def _dedupe(changes: tuple[Change, ...]) -> tuple[Change, ...]:
@@ -140,7 +150,7 @@ def _dedupe(changes: tuple[Change, ...]) -> tuple[Change, ...]:
 
 
 def diff(old: Mapping[str, Any], new: Mapping[str, Any], mode: Mode = "backward",
-         policy: Policy = "lenient") -> list[Change]:
+         policy: Policy = "lenient", dialect: str = DEFAULT_DIALECT) -> list[Change]:
     """All changes (mode does not filter), those breaking in `mode` first."""
-    changes = compare(old, new, policy).changes
+    changes = compare(old, new, policy, dialect).changes
     return sorted(changes, key=lambda c: not (c.kind == "unknown" or breaks_in(c.breaks, mode)))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -11,6 +10,7 @@ from typing import Any
 from senate.compat.ctx import Ctx, change, short, unknown
 from senate.compat.model import Change
 from senate.compat.resolve import View
+from senate.compat.scan import canonical
 
 ALL_TYPES = frozenset({"null", "boolean", "object", "array", "string", "number", "integer"})
 
@@ -51,21 +51,6 @@ def _type_changes(o: View, n: View) -> list[Change]:
 
 def _names(value: frozenset[str] | None) -> str:
     return "any" if value is None else "|".join(sorted(value)) or "none"
-
-
-def canonical(value: Any) -> str:
-    """A key equal for JSON values JSON Schema treats as equal (1 == 1.0, key order)."""
-    return json.dumps(_canon(value), sort_keys=True, separators=(",", ":"))
-
-
-def _canon(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _canon(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_canon(v) for v in value]
-    return value
 
 
 def values(view: View) -> dict[str, Any] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 REF_KEYS = frozenset({"$ref", "$dynamicRef", "$recursiveRef"})
@@ -41,16 +42,16 @@ def scan(node: Any, memo: dict[int, int], data: bool = False) -> int:
     return found
 
 
-def index_anchors(node: Any, anchors: dict[str, Any]) -> None:
-    if isinstance(node, dict):
-        anchor = node.get("$anchor")
-        if isinstance(anchor, str):
-            anchors.setdefault(anchor, node)
-        legacy = node.get("$id", node.get("id"))
-        if isinstance(legacy, str) and legacy.startswith("#"):
-            anchors.setdefault(legacy[1:], node)
-        for value in node.values():
-            index_anchors(value, anchors)
-    elif isinstance(node, list):
-        for value in node:
-            index_anchors(value, anchors)
+def canonical(value: Any) -> str:
+    """A key equal for JSON values JSON Schema treats as equal (1 == 1.0, key order)."""
+    return json.dumps(_canon(value), sort_keys=True, separators=(",", ":"))
+
+
+def _canon(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _canon(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_canon(v) for v in value]
+    return value
