@@ -42,7 +42,6 @@ from senate.compat.scan import HAS_BOOL_NUMBER, canonical
 # change meaning. Everything else is unknown and fails closed when it differs.
 KNOWN = SCALAR_KEYWORDS | OBJECT_KEYWORDS | ARRAY_KEYWORDS | LOGIC_KEYWORDS | PASSIVE | {
     REMOTE_KEY, UNKNOWN_KEY}
-_APPLICATORS = frozenset({"allOf", "anyOf", "oneOf", "if", "dependentSchemas", "not"})
 METADATA = "x-senate-version"  # the registry's version number, not part of the schema
 
 # Each family with the keywords that can make it report anything.
@@ -74,7 +73,7 @@ def compare_views(ctx: Ctx, o: View, n: View) -> list[Change]:
     for family, family_keys in _FAMILIES:
         if not keys.isdisjoint(family_keys):
             out += family(ctx, o, n)
-    out += _unevaluated_guard(o, n, out)
+    out += _unevaluated_guard(ctx, o, n)
     for key in o.keys() ^ n.keys() | {k for k in o.keys() & n.keys() if k not in KNOWN}:
         if key not in KNOWN and (key not in o or key not in n
                                  or canonical(o[key]) != canonical(n[key])):
@@ -97,15 +96,49 @@ def _undecidable(ctx: Ctx, o: View, n: View) -> list[Change]:
     return out
 
 
-def _unevaluated_guard(o: View, n: View, found: list[Change]) -> list[Change]:
-    """unevaluated* also see keys and items evaluated by in-place applicators, which this
-    engine does not track: when they interact with a change, fail closed."""
-    for keyword in ("unevaluatedProperties", "unevaluatedItems"):
-        if (keyword in o or keyword in n) and (_APPLICATORS & (o.keys() | n.keys())) and any(
-                c.breaks != "none" for c in found):
-            return [unknown("", f"{keyword} together with in-place applicators: the set of "
-                                "evaluated keys is not tracked")]
-    return []
+# What unevaluated* can see: keys/items evaluated by siblings and in-place applicators.
+_IN_PLACE = ("allOf", "anyOf", "oneOf", "if", "then", "else", "dependentSchemas", REMOTE_KEY,
+             UNKNOWN_KEY)
+_EVALUATES = {
+    "unevaluatedProperties": ("properties", "patternProperties", "additionalProperties",
+                              *_IN_PLACE),
+    "unevaluatedItems": ("prefixItems", "items", "contains", *_IN_PLACE),
+}
+
+
+def _unevaluated_guard(ctx: Ctx, o: View, n: View) -> list[Change]:
+    """unevaluated* apply to what nothing else evaluated. Comparing them keyword by keyword
+    is sound only when both sides evaluate the same keys and items: the same property
+    names and patterns, tuples of one length, and raw-equal in-place applicators and
+    contains (whose annotations depend on which documents they accept)."""
+    out: list[Change] = []
+    # Without in-place applicators (and, for items, contains) the keys and items left
+    # unevaluated follow from this object's own keywords, which the families model.
+    plain = not any(k in o or k in n for k in _IN_PLACE)
+    for keyword, evaluators in _EVALUATES.items():
+        if keyword not in o and keyword not in n:
+            continue
+        local = plain and (keyword == "unevaluatedProperties" or (
+            "contains" not in o and "contains" not in n))
+        for key in evaluators:
+            if not (local or _same_evaluation(ctx, key, o.get(key), n.get(key))):
+                out.append(unknown("", f"{keyword} with {key} changed: which keys or items "
+                                       "are left unevaluated is not tracked"))
+                break
+    return out
+
+
+def _same_evaluation(ctx: Ctx, key: str, old: Any, new: Any) -> bool:
+    if old is None or new is None:
+        return old is new
+    if key in ("properties", "patternProperties"):
+        return isinstance(old, dict) and isinstance(new, dict) and old.keys() == new.keys()
+    if key == "prefixItems":
+        return isinstance(old, list) and isinstance(new, list) and len(old) == len(new)
+    if key in ("additionalProperties", "items"):
+        return True  # evaluates every remaining key / item either way
+    return canonical(old) == canonical(new) and not ctx.old.has_ref(old) \
+        and not ctx.new.has_ref(new)
 
 
 def _strip(schema: Any) -> Any:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
@@ -99,10 +98,9 @@ def _number(value: Any) -> Fraction | None:
         return None
     if isinstance(value, float) and not math.isfinite(value):
         return None
-    try:
-        return Fraction(Decimal(repr(value)) if isinstance(value, float) else value)
-    except (InvalidOperation, ValueError):
-        return None
+    # The exact value of the binary float: Python compares ints and floats exactly, and
+    # so does the validator, so bounds are ordered as the validator orders them.
+    return Fraction(value)
 
 
 def _bound(view: View, inclusive: str, exclusive: str, lower: bool) -> tuple[Fraction, bool] | None:
@@ -152,10 +150,17 @@ def _fmt(num: Fraction) -> str:
 
 def _multiple_changes(o: View, n: View) -> list[Change]:
     old, new = _number(o.get("multipleOf")), _number(n.get("multipleOf"))
-    if old == new:
+    if old == new and type(o.get("multipleOf")) is type(n.get("multipleOf")):
         return []
     if (old is None and "multipleOf" in o) or (new is None and "multipleOf" in n):
         return [unknown("", "multipleOf is not a number")]
+    if old is not None and new is not None and not (
+            type(o["multipleOf"]) is int and type(n["multipleOf"]) is int):
+        # The validator divides by a float divisor in binary floating point (0.3 is no
+        # multiple of 0.1 there), and by an int one exactly: only two int divisors can be
+        # related by arithmetic.
+        return [unknown("", f"multipleOf {o['multipleOf']!r} -> {n['multipleOf']!r}: a "
+                            "float divisor is judged in binary floating point")]
     if old is None:
         assert new is not None
         return [change("multiple_of_added", "", "backward", f"must be a multiple of {_fmt(new)}")]
