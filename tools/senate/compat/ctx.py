@@ -27,6 +27,8 @@ class Ctx:
                  forward: bool = False) -> None:
         self.old = old
         self.new = new
+        # Raw-equal subschemas mean the same only when read in the same dialect.
+        self.same_dialect = old.dialect.name == new.dialect.name
         self.policy = policy
         self._compare = compare
         # Memo keys: (old view id, new view id, lenient applies). Results that rest on a
@@ -72,7 +74,8 @@ class Ctx:
         """Changes from raw subschema `old` to raw subschema `new`, paths relative."""
         if old is new and type(old) is bool:
             return ()
-        if old == new and not self.old.has_ref(old) and not self.new.has_ref(new):
+        if self.same_dialect and old == new and not self.old.has_ref(old) \
+                and not self.new.has_ref(new):
             return ()
         o, n = self.old.view(old), self.new.view(new)
         # Keyed by the views: every pointer to one definition shares its target's view.

@@ -24,6 +24,10 @@ def scan(node: Any, memo: dict[int, int], data: bool = False) -> int:
     if type(node) is dict:
         if not REF_KEYS.isdisjoint(node):
             found = HAS_REF
+        if "multipleOf" in node and not data:
+            # `2 == 2.0` in Python, but the validator divides by a float and takes an int
+            # modulo: a multipleOf is never judged by raw equality.
+            found |= HAS_BOOL_NUMBER
         for key, value in node.items():
             kind = type(value)
             if kind is dict or kind is list:
