@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import random
 import sys
 import time
@@ -147,8 +146,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--policy", choices=["lenient", "strict", "both"], default="both")
     parser.add_argument("--no-write", action="store_true", help="do not write regressions")
     args = parser.parse_args(argv)
-    # rpds (under referencing) reports a deep RecursionError as a panic with a backtrace.
-    os.environ.setdefault("RUST_BACKTRACE", "0")
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
     policies = ("strict", "lenient") if args.policy == "both" else (args.policy,)
     start = time.monotonic()
