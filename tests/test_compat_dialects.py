@@ -147,6 +147,34 @@ EQUIVALENT: list[tuple[str, str, Any, Any]] = [
 ]
 
 
+# Precision without giving up soundness: keywords that cannot matter for any instance.
+INERT: list[tuple[str, Any, Any]] = [
+    ("required on a non-object type", {"type": "string", "required": ["a"]},
+     {"type": "string"}),
+    ("string keywords on numbers", {"type": "integer", "maxLength": 2},
+     {"type": "integer", "minLength": 5}),
+    ("minContains without contains", {"type": "array", "minContains": 3}, {"type": "array"}),
+    ("a conditional with neither then nor else", {"if": {"type": "string"}},
+     {"if": {"type": "number"}}),
+]
+
+
+@pytest.mark.parametrize(("old", "new"), [pytest.param(o, n, id=name) for name, o, n in INERT])
+def test_inert_keywords_change_nothing(old: Any, new: Any) -> None:
+    old, new = {"$schema": URIS["2020-12"], **old}, {"$schema": URIS["2020-12"], **new}
+    report = compare(old, new, policy="strict")
+    assert (report.backward_compatible, report.forward_compatible) == (True, True), \
+        report.changes
+
+
+def test_inert_if_still_evaluates_for_unevaluated() -> None:
+    # An if without then/else still evaluates keys (annotations) for unevaluatedProperties.
+    old = {"if": {"properties": {"a": True}}, "unevaluatedProperties": False}
+    new = {"unevaluatedProperties": False}
+    assert _valid(old, {"a": 1}) and not _valid(new, {"a": 1})
+    assert compare(old, new, policy="strict").backward_compatible is not True
+
+
 def _valid(schema: Any, document: Any) -> bool:
     cls = validators.validator_for(schema)
     return bool(cls(schema, format_checker=cls.FORMAT_CHECKER).is_valid(document))

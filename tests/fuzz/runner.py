@@ -40,7 +40,8 @@ class Stats:
         return (f"pairs {self.pairs}, directions judged {judged}: compatible {v['compatible']}, "
                 f"breaking with counterexample {v['breaking_confirmed']}, conservative "
                 f"{v['conservative']} ({rate:.1%} of the directions with no counterexample), "
-                f"lenient assumption used {v['lenient_assumed']}, unsafe {len(self.unsafe)}")
+                f"lenient assumption used {v['lenient_assumed']}, unsafe {len(self.unsafe)} "
+                f"(pairs the validator could not evaluate, skipped: {v['unjudgeable']})")
 
 
 def _key_of(path: str) -> str:
@@ -94,11 +95,14 @@ def run_pair(rng: random.Random, old: Any, new: Any, policies: tuple[str, ...],
         judges = (Judge(old), Judge(new))
     except Exception:
         return  # not a valid schema in its dialect: not a pair the engine is asked about
-    stats.pairs += 1
     found = search(rng, judges, [old, new])
+    if judges[0].failures or judges[1].failures:
+        stats.verdicts["unjudgeable"] += 1  # the validator itself cannot evaluate them
+        return
+    stats.pairs += 1
     for policy in policies:
         report = compare(old, new, policy=policy)  # type: ignore[arg-type]
-        assumed = {_key_of(c.path) for c in report.changes if c.assumed}
+        assumed = {_key_of(c.path) for c in report.changes if getattr(c, "assumed", "")}
         for direction in DIRECTIONS:
             verdict = getattr(report, f"{direction}_compatible")
             cex = found.get(direction)

@@ -30,11 +30,12 @@ from senate.compat.resolve import (
     FALSE,
     PASSIVE,
     REMOTE_KEY,
+    TRUE,
     UNKNOWN_KEY,
     Document,
     View,
 )
-from senate.compat.scalar import SCALAR_KEYWORDS, scalar_changes
+from senate.compat.scalar import SCALAR_KEYWORDS, scalar_changes, types
 from senate.compat.scan import HAS_BOOL_NUMBER, canonical
 
 # Keys Senate knows and either compares or deliberately ignores. `$defs` are compared
@@ -65,6 +66,7 @@ def compare_views(ctx: Ctx, o: View, n: View) -> list[Change]:
             return [change("schema_opened", "", "forward",
                            "accepted nothing (false), now accepts values")]
         return [change("schema_closed", "", "backward", "now accepts nothing (false)")]
+    o, n = _prune(ctx, o, n)
     out = _undecidable(ctx, o, n)
     wrapped = wrap(ctx, o, n)
     if wrapped is not None:
@@ -80,6 +82,57 @@ def compare_views(ctx: Ctx, o: View, n: View) -> list[Change]:
             out.append(unknown("", f"unknown keyword {key!r} differs; Senate cannot tell "
                                    "what it means"))
     return out
+
+
+# Keywords that constrain only instances of one type (the validator skips the rest).
+_BY_TYPE = (
+    (frozenset({"object"}), frozenset({
+        "properties", "patternProperties", "additionalProperties", "unevaluatedProperties",
+        "propertyNames", "required", "dependentRequired", "dependentSchemas",
+        "minProperties", "maxProperties"})),
+    (frozenset({"array"}), frozenset({
+        "prefixItems", "items", "unevaluatedItems", "contains", "minContains", "maxContains",
+        "minItems", "maxItems", "uniqueItems"})),
+    (frozenset({"string"}), frozenset({"minLength", "maxLength", "pattern"})),
+    (frozenset({"number", "integer"}), frozenset({
+        "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"})),
+)
+_CONDITIONAL = ("if", "then", "else")
+
+
+def _prune(ctx: Ctx, o: View, n: View) -> tuple[View, View]:
+    """Both views without keywords that cannot affect any instance either side accepts:
+    keywords of a type neither side allows, minContains/maxContains without contains on
+    either side, and a conditional with neither then nor else (unless unevaluated*
+    could see the annotations of its if)."""
+    drop: set[str] = set()
+    old_types, new_types = types(o), types(n)
+    if old_types is not None and new_types is not None:
+        allowed = old_types | new_types
+        for needs, keywords in _BY_TYPE:
+            if not allowed & needs:
+                drop |= keywords
+    if "contains" not in o and "contains" not in n:
+        drop |= {"minContains", "maxContains"}
+    o, n = _without(o, drop), _without(n, drop)
+    return _inert_conditional(ctx.old, o), _inert_conditional(ctx.new, n)
+
+
+def _without(view: View, drop: set[str]) -> View:
+    return {k: v for k, v in view.items() if k not in drop} if drop & view.keys() else view
+
+
+def _inert_conditional(doc: Document, view: View) -> View:
+    if "if" not in view or "unevaluatedProperties" in view or "unevaluatedItems" in view:
+        return view
+    if _everything(doc.view(view.get("then", True))) and \
+            _everything(doc.view(view.get("else", True))):
+        return _without(view, set(_CONDITIONAL))
+    return view
+
+
+def _everything(view: View) -> bool:
+    return view is TRUE or not (view.keys() - PASSIVE)
 
 
 def _undecidable(ctx: Ctx, o: View, n: View) -> list[Change]:
