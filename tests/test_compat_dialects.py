@@ -10,6 +10,7 @@ those must come out compatible both ways.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -38,8 +39,9 @@ def defs(draft: str) -> str:
 
 
 def stamp(draft: str, schema: Any) -> Any:
-    text = repr(schema).replace("DEFS", defs(draft))
-    return {"$schema": URIS[draft], **eval(text)}  # noqa: S307 (our own literal)
+    text = json.dumps(schema).replace('"DEFS"', json.dumps(defs(draft))).replace(
+        "/DEFS/", f"/{defs(draft)}/")
+    return {"$schema": URIS[draft], **json.loads(text)}
 
 
 # (class, name, drafts, old, new, direction, document that breaks that direction).

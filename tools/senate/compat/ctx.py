@@ -90,7 +90,9 @@ class Ctx:
             if self._nonmono > self._stack[depth]:
                 return (unknown("", _CYCLE_UNDER_NEGATION),)
             self._low = min(self._low, depth)
-            return ()
+            # A placeholder where the pair recurs: once the pair's own changes are known,
+            # every result computed meanwhile gets them here (see _settle).
+            return (Change(CYCLE, "", "none", _token(key)),)
         depth = len(self._stack)
         self._stack.append(self._nonmono)
         self._active[key] = depth
@@ -102,16 +104,19 @@ class Ctx:
             self._stack.pop()
             del self._active[key]
         if self._low < depth:
-            # Rests on the assumption that an enclosing pair is unchanged: valid only once
-            # that pair is found unchanged.
+            # Rests on an enclosing pair still being compared: complete only once that
+            # pair's changes are known.
             self._pending.append((key, result))
             self._low = min(outer_low, self._low)
             return result
+        token = _token(key)
+        result = tuple(c for c in result if not (c.kind == CYCLE and c.explanation == token))
         self._memo[key] = result
-        settled = self._pending[mark:]
+        for other, partial in self._pending[mark:]:
+            settled = _settle(partial, token, result)
+            if settled is not None:
+                self._memo[other] = settled
         del self._pending[mark:]
-        if all(c.breaks == "none" and c.kind != UNKNOWN for c in result):
-            self._memo.update(settled)  # the assumption held
         self._low = outer_low
         return result
 
@@ -134,6 +139,26 @@ class Ctx:
 
 
 _NONE = 1 << 30
+CYCLE = "_cycle"  # internal placeholder kind; never leaves a comparison
+
+
+def _token(key: tuple[int, int, bool]) -> str:
+    return f"{key[0]}:{key[1]}:{key[2]}"
+
+
+def _settle(partial: tuple[Change, ...], token: str,
+            found: tuple[Change, ...]) -> tuple[Change, ...] | None:
+    """`partial` with the recurring pair's changes put where it recurred, or None when
+    the place was lost on the way (the result is then not kept: recomputed when needed)."""
+    out: list[Change] = []
+    seen = False
+    for c in partial:
+        if c.kind == CYCLE and c.explanation == token:
+            seen = True
+            out += rebase(found, c.path)
+        else:
+            out.append(c)
+    return tuple(out) if seen else None
 
 
 def rebase(changes: Iterable[Change], prefix: str) -> list[Change]:

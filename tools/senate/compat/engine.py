@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from senate.compat.arrays import ARRAY_KEYWORDS, array_changes
-from senate.compat.ctx import Ctx, change, unknown
+from senate.compat.ctx import CYCLE, Ctx, change, unknown
 from senate.compat.dialect import DEFAULT_DIALECT, dialect_of
 from senate.compat.logic import (
     COMBINATORS,
@@ -221,7 +221,7 @@ def compare(old: Mapping[str, Any], new: Mapping[str, Any], policy: Policy = "le
         if old == new and names[0] == names[1] and not before.dirt(old) & HAS_BOOL_NUMBER:
             return Report.of((), names)
         ctx = Ctx(before, Document(new, new_dialect), policy, compare_views)
-        changes = _dedupe(ctx.rel(old, new))
+        changes = _dedupe(tuple(c for c in ctx.rel(old, new) if c.kind != CYCLE))
         return Report.of(changes, names, tuple(ctx.notes))
     except (TypeError, ValueError, AttributeError, KeyError, IndexError, RecursionError) as error:
         # Malformed input (a keyword with a value of the wrong JSON type) or nesting deeper

@@ -47,8 +47,21 @@ def scan(node: Any, memo: dict[int, int], data: bool = False) -> int:
 
 
 def canonical(value: Any) -> str:
-    """A key equal for JSON values JSON Schema treats as equal (1 == 1.0, key order)."""
-    return json.dumps(_canon(value), sort_keys=True, separators=(",", ":"))
+    """A key equal for JSON values JSON Schema treats as equal (1 == 1.0, key order),
+    and different for `true` and `1`. Scalars take a short tagged form (the hot path);
+    containers their sorted JSON text."""
+    kind = type(value)
+    if kind is str:
+        return "s" + value
+    if kind is bool:
+        return "b1" if value else "b0"
+    if kind is int:
+        return "n" + str(value)
+    if kind is float:
+        return "n" + (str(int(value)) if value.is_integer() else repr(value))
+    if value is None:
+        return "z"
+    return "j" + json.dumps(_canon(value), sort_keys=True, separators=(",", ":"))
 
 
 def _canon(value: Any) -> Any:
