@@ -52,7 +52,7 @@ def canonical(value: Any) -> str:
     containers their sorted JSON text."""
     kind = type(value)
     if kind is str:
-        return "s" + value
+        return "s" + str(value)
     if kind is bool:
         return "b1" if value else "b0"
     if kind is int:
