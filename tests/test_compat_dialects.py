@@ -160,6 +160,30 @@ INERT: list[tuple[str, Any, Any]] = [
      {"if": {"type": "number"}}),
 ]
 
+# enum/const values checked one by one against the other side: (old, new, verdicts).
+VALUES: list[tuple[str, str, Any, Any, tuple[bool | None, bool | None]]] = [
+    ("type added that every value has", "2020-12", {"enum": [1, 2]},
+     {"enum": [1, 2], "type": "integer"}, (True, True)),
+    ("const within the new bounds", "2020-12", {"const": "a"},
+     {"type": "string", "maxLength": 3}, (True, False)),
+    ("1.0 is no integer in draft-04", "draft-04", {"enum": [1.0]},
+     {"enum": [1.0], "type": "integer"}, (False, True)),
+    ("a value outside the new pattern", "2020-12", {"enum": ["ab", "b"]},
+     {"enum": ["ab", "b"], "pattern": "^a"}, (False, True)),
+]
+
+
+@pytest.mark.parametrize(("draft", "old", "new", "verdicts"),
+                         [pytest.param(d, o, n, v, id=name) for name, d, o, n, v in VALUES])
+def test_values_checked_against_the_other_side(draft: str, old: Any, new: Any,
+                                               verdicts: tuple[bool, bool]) -> None:
+    old, new = {"$schema": URIS[draft], **old}, {"$schema": URIS[draft], **new}
+    report = compare(old, new, policy="strict")
+    assert (report.backward_compatible, report.forward_compatible) == verdicts, report.changes
+    for value in old.get("enum", [old.get("const")]):
+        if report.backward_compatible and _valid(old, value):
+            assert _valid(new, value)
+
 
 @pytest.mark.parametrize(("old", "new"), [pytest.param(o, n, id=name) for name, o, n in INERT])
 def test_inert_keywords_change_nothing(old: Any, new: Any) -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+import re
 from fractions import Fraction
 from typing import Any
 
 from senate.compat.ctx import Ctx, change, short, unknown
-from senate.compat.model import Change
+from senate.compat.model import Breaks, Change
 from senate.compat.resolve import View
 from senate.compat.scan import canonical
 
@@ -262,13 +263,106 @@ def _annotation_changes(o: View, n: View) -> list[Change]:
 
 
 def scalar_changes(ctx: Ctx, o: View, n: View) -> list[Change]:
-    del ctx
     keys = o.keys() | n.keys()
     found: list[Change] = []
     for family, family_keys in _SUBFAMILIES:
         if not keys.isdisjoint(family_keys):
             found.extend(family(o, n))
+    if found and ("enum" in keys or "const" in keys):
+        # A finite set of values is checked value by value against the other side.
+        if _values_kept(o, n, ctx.old.dialect.level == 0, ctx.new.dialect.level == 0):
+            found = _without_bit(found, "backward")
+        if _values_kept(n, o, ctx.new.dialect.level == 0, ctx.old.dialect.level == 0):
+            found = _without_bit(found, "forward")
     return found
+
+
+_WITHOUT: dict[str, dict[str, Breaks]] = {
+    "backward": {"both": "forward", "backward": "none"},
+    "forward": {"both": "backward", "forward": "none"},
+}
+
+
+def _without_bit(found: list[Change], bit: str) -> list[Change]:
+    keep = _WITHOUT[bit]
+    side = "old" if bit == "backward" else "new"
+    return [c if c.kind == "unknown" or c.breaks not in keep else change(
+        c.kind, c.path, keep[c.breaks],
+        c.explanation + f" (yet every value the {side} schema allows stays allowed)")
+        for c in found]
+
+
+def _values_kept(a: View, b: View, a_draft4: bool, b_draft4: bool) -> bool:
+    """Whether every value `a` allows (a finite set of scalars) is allowed by `b`'s
+    scalar keywords, judged as the validator judges them."""
+    allowed = values(a)
+    if allowed is None or any(isinstance(v, dict | list) for v in allowed.values()):
+        return False
+    for value in allowed.values():
+        if _accepts(a, value, a_draft4) is not False and _accepts(b, value, b_draft4) is not True:
+            return False
+    return True
+
+
+def _accepts(view: View, value: Any, draft4: bool) -> bool | None:
+    """Whether the scalar keywords of `view` accept the scalar `value` (None: cannot tell)."""
+    declared = types(view)
+    if declared is not None and not any(_is_type(value, t, draft4) for t in declared):
+        return False
+    allowed = values(view)
+    if allowed is not None and canonical(value) not in allowed:
+        return False
+    number = _number(value)
+    if number is not None:
+        for key, lower, strict in (("minimum", True, False), ("maximum", False, False),
+                                   ("exclusiveMinimum", True, True),
+                                   ("exclusiveMaximum", False, True)):
+            bound = view.get(key)
+            if bound is None:
+                continue
+            limit = _number(bound)
+            if limit is None:
+                return None
+            if (number < limit or (strict and number == limit)) if lower else (
+                    number > limit or (strict and number == limit)):
+                return False
+        divisor = view.get("multipleOf")
+        if divisor is not None:
+            try:
+                quotient = value / divisor if isinstance(divisor, float) else None
+                fails = (int(quotient) != quotient) if quotient is not None \
+                    else bool(value % divisor)
+            except (OverflowError, ZeroDivisionError, TypeError):
+                return None
+            if fails:
+                return False
+    if isinstance(value, str):
+        if "format" in view:
+            return None  # the format checker decides
+        if len(value) < view.get("minLength", 0) or len(value) > view.get("maxLength", len(value)):
+            return False
+        pattern = view.get("pattern")
+        if pattern is not None:
+            try:
+                if re.search(pattern, value) is None:
+                    return False
+            except (re.error, TypeError):
+                return None
+    elif "format" in view:
+        return None
+    return True
+
+
+def _is_type(value: Any, name: str, draft4: bool) -> bool:
+    if name == "integer":
+        if isinstance(value, bool):
+            return False
+        return isinstance(value, int) or (not draft4 and isinstance(value, float)
+                                          and value.is_integer())
+    if name == "number":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return {"null": value is None, "boolean": isinstance(value, bool),
+            "string": isinstance(value, str)}.get(name, False)
 
 
 _SUBFAMILIES = (
