@@ -14,19 +14,13 @@ import json
 from typing import Any
 
 import pytest
+from fuzz.gen import URIS
 from jsonschema import validators  # type: ignore[import-untyped, unused-ignore]
 
 from senate.cli.cmd_diff import DIALECT_NAMES as CLI_DIALECTS
 from senate.compat import compare
 from senate.compat.dialect import DIALECT_NAMES, metaschema_problem
 
-URIS = {
-    "draft-04": "http://json-schema.org/draft-04/schema#",
-    "draft-06": "http://json-schema.org/draft-06/schema#",
-    "draft-07": "http://json-schema.org/draft-07/schema#",
-    "2019-09": "https://json-schema.org/draft/2019-09/schema",
-    "2020-12": "https://json-schema.org/draft/2020-12/schema",
-}
 ALL = tuple(URIS)
 FROM_06 = ALL[1:]
 FROM_07 = ALL[2:]
