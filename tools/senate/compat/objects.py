@@ -54,6 +54,8 @@ def _patterns_of(ctx: Ctx, view: View, name: str) -> list[tuple[str, str]]:
 def _same_patterns(ctx: Ctx, o: View, n: View, name: str) -> bool:
     """Whether the same patternProperties entries (raw-equal, no references) apply to
     `name` on both sides, so its own schemas can be compared alone."""
+    if "patternProperties" not in o and "patternProperties" not in n:
+        return True
     old, new = _patterns_of(ctx, o, name), _patterns_of(ctx, n, name)
     if old != new:
         return False

@@ -35,7 +35,10 @@ class Resources:
             if isinstance(found, str):
                 self.root_uri = urldefrag(urljoin(ROOT_URI, found))[0]
         self.resources[self.root_uri] = root
-        self._walk(root, self.root_uri, own_id=False)
+        if _has_markers(root):
+            self._walk(root, self.root_uri, own_id=False)
+        # else: no subschema has an id or an anchor, so every base is the root's and the
+        # walk would find nothing (it is the slow part of a large comparison).
 
     @property
     def embedded(self) -> bool:
@@ -98,3 +101,25 @@ class Resources:
             # what is inside it against the base reached so far (its own id not applied).
             self._walk(node, node_base, own_id=False)
         return node, None, absolute
+
+
+_MARKERS = frozenset({"$id", "id", "$anchor", "$dynamicAnchor"})
+
+
+def _has_markers(root: Any) -> bool:
+    """Whether any object below the root holds a string under an id or anchor key (a
+    cheap over-approximation of "has an embedded resource or an anchor")."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if type(node) is dict:
+            if node is not root and not _MARKERS.isdisjoint(node) and any(
+                    type(node.get(k)) is str for k in _MARKERS):
+                return True
+            if node is root and ("$anchor" in node or "$dynamicAnchor" in node or any(
+                    str(node.get(k, "")).startswith("#") for k in ("$id", "id"))):
+                return True
+            stack.extend(v for v in node.values() if type(v) is dict or type(v) is list)
+        elif type(node) is list:
+            stack.extend(v for v in node if type(v) is dict or type(v) is list)
+    return False
