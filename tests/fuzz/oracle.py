@@ -13,7 +13,7 @@ from jsonschema import validators
 from jsonschema.exceptions import SchemaError
 
 # rpds (under referencing) reports a deep RecursionError as a panic: keep it to one line.
-os.environ.setdefault("RUST_BACKTRACE", "0")
+os.environ["RUST_BACKTRACE"] = "0"
 DEFAULT = validators.Draft202012Validator
 BY_NAME = {
     "draft-04": validators.Draft4Validator,

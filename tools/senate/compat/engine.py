@@ -165,6 +165,12 @@ def _unevaluated_guard(ctx: Ctx, o: View, n: View) -> list[Change]:
     names and patterns, tuples of one length, and raw-equal in-place applicators and
     contains (whose annotations depend on which documents they accept)."""
     out: list[Change] = []
+    for doc, view in ((ctx.old, o), (ctx.new, n)):
+        if doc.dialect.level == 3 and "unevaluatedProperties" in view \
+                and "additionalProperties" in view:
+            # jsonschema's 2019-09 validator applies both to the same keys.
+            return [unknown("", "unevaluatedProperties beside additionalProperties (2019-09): "
+                                "both apply to the same keys; not compared")]
     # Without in-place applicators (and, for items, contains) the keys and items left
     # unevaluated follow from this object's own keywords, which the families model.
     plain = not any(k in o or k in n for k in _IN_PLACE)

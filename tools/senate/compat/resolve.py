@@ -64,7 +64,11 @@ class Document:
         self._dirty: dict[int, int] = {}
         self._resolved: dict[tuple[str, str], tuple[Any, str | None, str]] = {}
         self._resources: Resources | None = None
-        self.keep: list[Any] = []  # constructed nodes whose ids are memo keys
+        # Nodes already in the engine's (2020-12) spelling: normalised views and nodes the
+        # engine builds from them. Read again, they are their own view (never filtered as
+        # the document's dialect again, which would drop what the translation added).
+        self._native: set[int] = set()
+        self.keep = _Kept(self._native)  # constructed nodes whose ids are memo keys
 
     # -- reference scanning ---------------------------------------------------------
 
@@ -117,6 +121,8 @@ class Document:
         if not isinstance(node, dict):
             return {UNKNOWN_KEY: f"a schema must be an object or a boolean, not {node!r}"}
         key = id(node)
+        if key in self._native:
+            return node
         if "$ref" in node and (len(node) == 1 or self.dialect.ref_overrides):
             # The common pure pointer (and, up to draft-07, any $ref: its siblings are
             # ignored): its view is its target's view, shared.
@@ -140,6 +146,9 @@ class Document:
         finally:
             self._building.discard(key)
         self._views[key] = result
+        if result is not node:
+            self._native.add(id(result))
+            self.keep.append(result)
         return result
 
     def _needs_normalising(self, node: dict[str, Any]) -> bool:
@@ -198,7 +207,7 @@ class Document:
             result = self._inline(result, piece)
             if result is FALSE:
                 return FALSE
-        return _drop_unreachable(result)
+        return _drop_unreachable(result, self.dialect.level)
 
     def _accepts_all(self, node: Any) -> bool:
         """Whether `node` (through any $ref) accepts every instance: `not` of it is false."""
@@ -227,11 +236,25 @@ class Document:
         return {**out, "allOf": [*out.get("allOf", []), piece]}
 
 
-def _drop_unreachable(view: View) -> View:
+class _Kept(list[Any]):
+    """The constructed nodes of a comparison: alive (their ids are memo keys) and native."""
+
+    def __init__(self, native: set[int]) -> None:
+        super().__init__()
+        self._native = native
+
+    def append(self, node: Any) -> None:
+        super().append(node)
+        if isinstance(node, dict):
+            self._native.add(id(node))
+
+
+def _drop_unreachable(view: View, level: int) -> View:
     """unevaluated* see nothing once additionalProperties / items evaluate every key or
-    item: such a keyword is inert, and dropping it keeps the rest comparable."""
+    item: such a keyword is inert, and dropping it keeps the rest comparable. (jsonschema's
+    2019-09 validator does not count additionalProperties as evaluating: kept there.)"""
     drop = []
-    if "unevaluatedProperties" in view and "additionalProperties" in view:
+    if "unevaluatedProperties" in view and "additionalProperties" in view and level >= 4:
         drop.append("unevaluatedProperties")
     if "unevaluatedItems" in view and "items" in view:
         drop.append("unevaluatedItems")

@@ -262,9 +262,23 @@ def _annotation_changes(o: View, n: View) -> list[Change]:
     return out
 
 
+def _integral_floats(view: View, draft4: bool) -> bool:
+    """Whether `type` lets 1.0 through (draft-04's integer does not)."""
+    declared = types(view)
+    return declared is None or "number" in declared or ("integer" in declared and not draft4)
+
+
 def scalar_changes(ctx: Ctx, o: View, n: View) -> list[Change]:
     keys = o.keys() | n.keys()
     found: list[Change] = []
+    old4, new4 = ctx.old.dialect.level == 0, ctx.new.dialect.level == 0
+    if old4 != new4 and "type" in keys:
+        before, after = _integral_floats(o, old4), _integral_floats(n, new4)
+        if before != after:
+            found.append(change("type_widened" if after else "type_narrowed", "",
+                                "forward" if after else "backward",
+                                "integer in draft-04 excludes floats such as 1.0; in later "
+                                "drafts it includes them"))
     for family, family_keys in _SUBFAMILIES:
         if not keys.isdisjoint(family_keys):
             found.extend(family(o, n))
