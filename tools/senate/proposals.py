@@ -178,7 +178,7 @@ def stray_tags(git: GitRepo) -> list[str]:
 def all_proposal_ids(git: GitRepo) -> list[str]:
     """Every proposal id this repository knows: open, merged or archived."""
     main = main_tip(git)
-    ids = {name[len(BRANCH_PREFIX) :] for name in git.refs(BRANCH_PREFIX)}
+    ids = {name[len(BRANCH_PREFIX) :] for name in git.ref_names(BRANCH_PREFIX)}
     stray = set(stray_tags(git))
     ids |= {name[len(ARCHIVE_TAG_PREFIX) :] for name in git.ref_names(ARCHIVE_TAG_PREFIX)
             if name not in stray}
