@@ -178,7 +178,9 @@ def summary(changes: Iterable[Change]) -> Breaks:
 
 
 def unknowns(changes: Iterable[Change], prefix: str = "") -> list[Change]:
-    return rebase((c for c in changes if c.kind == UNKNOWN), prefix)
+    """The sub-changes a one-line summary must not swallow: the undecided ones, and those
+    that rest on an assumption (the report lists every assumption a verdict rests on)."""
+    return rebase((c for c in changes if c.kind == UNKNOWN or c.assumed), prefix)
 
 
 def first_reason(changes: tuple[Change, ...]) -> str:
