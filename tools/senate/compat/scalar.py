@@ -271,6 +271,13 @@ def _integral_floats(view: View, draft4: bool) -> bool:
 def scalar_changes(ctx: Ctx, o: View, n: View) -> list[Change]:
     keys = o.keys() | n.keys()
     found: list[Change] = []
+    if "format" in keys and ctx.old.dialect is not ctx.new.dialect:
+        # Each draft's format checker knows its own formats (draft-06 has no "date").
+        name = o.get("format", n.get("format"))
+        known = [name in d.validator.FORMAT_CHECKER.checkers for d in (ctx.old.dialect,
+                                                                        ctx.new.dialect)]
+        if known[0] != known[1]:
+            found.append(unknown("", f"format {name!r} is checked in one dialect only"))
     old4, new4 = ctx.old.dialect.level == 0, ctx.new.dialect.level == 0
     if old4 != new4 and "type" in keys:
         before, after = _integral_floats(o, old4), _integral_floats(n, new4)
