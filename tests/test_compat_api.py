@@ -64,6 +64,8 @@ def test_json_form() -> None:
         "forward_compatible": False,
         "changes": [{"kind": "maximum_removed", "path": "/properties/confidence",
                      "breaks": "forward", "explanation": "value <= 1 removed"}],
+        "assumptions": [],
+        "dialects": {"old": "2020-12", "new": "2020-12"},
     }
 
 
@@ -168,7 +170,8 @@ def test_claimed_compatible_but_breaking() -> None:
     assert len(found) == 1
     assert found[0].reason == ("claims backward_compatible: true, but the diff is not "
                                "backward compatible")
-    assert [c.kind for c in found[0].changes] == ["required_added"]
+    # A new required property: no optional one, so not covered by the lenient policy.
+    assert [c.kind for c in found[0].changes] == ["property_added", "required_added"]
     assert check_change_type("add_field", "p_value", None, report, False) == []
 
 

@@ -98,3 +98,43 @@ def test_show_renders_the_semantic_diff(governed: Governed, cli: Any) -> None:
     data = cli("--repo", governed.path, "show", pid, "--json").json()
     assert data["compatibility"]["backward_compatible"] is True
     assert data["compatibility"]["changes"]
+
+
+def test_each_draft_validated_against_its_own_metaschema(tmp_path: Path, cli: Any) -> None:
+    # A draft-07 tuple and a draft-04 boolean exclusiveMaximum are valid in their drafts.
+    old = {"$schema": "http://json-schema.org/draft-07/schema#", "type": "array",
+           "items": [{"type": "string"}], "additionalItems": False}
+    new = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "array",
+           "prefixItems": [{"type": "string"}], "items": False}
+    r = cli("--repo", tmp_path, "diff", write(tmp_path, "a.json", old),
+            write(tmp_path, "b.json", new), "--json")
+    assert r.code == 0, r.err
+    data = r.json()
+    assert data["dialects"] == {"old": "draft-07", "new": "2020-12"}
+    assert data["backward_compatible"] is True and data["forward_compatible"] is True
+    d04 = {"$schema": "http://json-schema.org/draft-04/schema#", "maximum": 5,
+           "exclusiveMaximum": True}
+    r = cli("--repo", tmp_path, "diff", write(tmp_path, "c.json", d04),
+            write(tmp_path, "d.json", d04))
+    assert r.code == 0 and "dialect: draft-04" in r.out
+    # The same tuple without $schema is read as 2020-12, where it is invalid: exit 2.
+    bare = {k: v for k, v in old.items() if k != "$schema"}
+    r = cli("--repo", tmp_path, "diff", write(tmp_path, "e.json", bare),
+            write(tmp_path, "f.json", bare))
+    assert r.code == 2 and "2020-12" in r.err
+    r = cli("--repo", tmp_path, "diff", write(tmp_path, "e.json", bare),
+            write(tmp_path, "f.json", bare), "--dialect", "draft-07", "--json")
+    assert r.code == 0 and r.json()["default_dialect"] == "draft-07"
+
+
+def test_lenient_assumption_printed(tmp_path: Path, cli: Any) -> None:
+    old = {"type": "object"}
+    new = {"type": "object", "properties": {"note": {"type": "string"}}}
+    args = ("--repo", tmp_path, "diff", write(tmp_path, "a.json", old),
+            write(tmp_path, "b.json", new))
+    text = cli(*args, "--policy", "lenient")
+    assert text.code == 0 and "assumes: /properties/note:" in text.out
+    data = cli(*args, "--policy", "lenient", "--json").json()
+    assert data["backward_compatible"] is True and len(data["assumptions"]) == 1
+    strict = cli(*args, "--policy", "strict", "--json").json()
+    assert strict["backward_compatible"] is False and strict["assumptions"] == []

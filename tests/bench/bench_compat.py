@@ -1,14 +1,22 @@
-"""Benchmark: diff two schemas of 5,000 properties with nested objects and $refs.
+"""Benchmark: Senate's compatibility engine side by side with the PyPI package
+`jsoncompat`, in the same run, per pair, in process: small pairs, the registry's schemas
+(each against itself with one optional property added) and a pair of 5,000-property
+schemas with nested objects and $refs. The ratio is jsoncompat's time over Senate's
+(above 1: Senate is faster). jsoncompat is asked for role "both" (backward and forward),
+which is what one Senate comparison computes.
 
-Run: python tests/bench/bench_compat.py   (target: under 100 ms in process)
+Run: python tests/bench/bench_compat.py   (targets: at least as fast as jsoncompat on
+every row; the 5,000-property edit under 100 ms)
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -81,9 +89,95 @@ def timed(old: dict[str, Any], new: dict[str, Any], runs: int = 15) -> tuple[flo
     return min(times) * 1000, statistics.median(times) * 1000, changes
 
 
+SMALL: list[tuple[str, Any, Any]] = [
+    ("type widened", {"type": "string"}, {"type": ["string", "null"]}),
+    ("enum narrowed", {"enum": ["a", "b", "c"]}, {"enum": ["a", "b"]}),
+    ("maximum raised", {"type": "number", "maximum": 5}, {"type": "number", "maximum": 10}),
+    ("optional property added, closed",
+     {"type": "object", "properties": {"a": {"type": "string"}}, "additionalProperties": False},
+     {"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "integer"}},
+      "additionalProperties": False}),
+    ("required added", {"type": "object", "properties": {"a": {"type": "string"}}},
+     {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}),
+    ("nested array item narrowed",
+     {"type": "array", "items": {"type": "object", "properties": {"x": {"type": "number"}}}},
+     {"type": "array", "items": {"type": "object", "properties": {"x": {"type": "integer"}}}}),
+    ("anyOf branch added", {"anyOf": [{"type": "string"}]},
+     {"anyOf": [{"type": "string"}, {"type": "integer"}]}),
+    ("pattern changed", {"type": "string", "pattern": "^a"}, {"type": "string", "pattern": "^b"}),
+    ("ref target narrowed",
+     {"$defs": {"d": {"type": "string"}}, "properties": {"p": {"$ref": "#/$defs/d"}}},
+     {"$defs": {"d": {"type": "string", "maxLength": 3}},
+      "properties": {"p": {"$ref": "#/$defs/d"}}}),
+    ("draft-07 tuple to 2020-12",
+     {"$schema": "http://json-schema.org/draft-07/schema#", "items": [{"type": "string"}]},
+     {"$schema": "https://json-schema.org/draft/2020-12/schema",
+      "prefixItems": [{"type": "string"}]}),
+]
+
+
+def registry_pairs() -> list[tuple[str, Any, Any]]:
+    root = Path(__file__).resolve().parents[2] / "schemas"
+    out = []
+    for path in sorted(root.glob("*.json")):
+        old = json.loads(path.read_text())
+        new = copy.deepcopy(old)
+        new.setdefault("properties", {})["bench_extra"] = {"type": "string", "maxLength": 80}
+        out.append((path.stem, old, new))
+    return out
+
+
+def best_of(fn: Callable[[], Any], budget: float = 0.3, most: int = 200) -> float:
+    """Best time of repeated calls (the least disturbed by other processes), seconds."""
+    times: list[float] = []
+    spent = 0.0
+    while len(times) < 3 or (spent < budget and len(times) < most):
+        start = time.perf_counter()
+        fn()
+        took = time.perf_counter() - start
+        times.append(took)
+        spent += took
+    return min(times)
+
+
+def side_by_side(rows: list[tuple[str, Any, Any]], budget: float = 0.3) -> list[float]:
+    """Print Senate vs jsoncompat per pair; return the ratios (None where it failed)."""
+    try:
+        import jsoncompat  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        print("jsoncompat is not installed (pip install jsoncompat): no side-by-side rows")
+        return []
+    ratios = []
+    for name, old, new in rows:
+        ours = best_of(lambda o=old, n=new: compare(o, n), budget)  # type: ignore[misc]
+        old_text, new_text = json.dumps(old), json.dumps(new)
+        try:
+            theirs = best_of(lambda a=old_text, b=new_text:  # type: ignore[misc]
+                             jsoncompat.check_compat(a, b, "both"), budget, most=50)
+        except Exception as exc:  # jsoncompat rejects some schemas: say so, no ratio
+            print(f"  {name:44s} senate {ours * 1e3:9.3f} ms   jsoncompat error: "
+                  f"{str(exc)[:50]}")
+            continue
+        ratios.append(theirs / ours)
+        print(f"  {name:44s} senate {ours * 1e3:9.3f} ms   jsoncompat {theirs * 1e3:9.3f} ms"
+              f"   ratio {theirs / ours:8.1f}x")
+    return ratios
+
+
 def main() -> None:
+    print("small pairs, per pair:")
+    small = side_by_side(SMALL)
+    print("registry schemas (one optional property added), per pair:")
+    registry = side_by_side(registry_pairs())
     old = build()
     new = evolve(old)
+    print("5,000 properties, 50 recursive $defs, realistic edit:")
+    big = side_by_side([("5,000-property pair", old, new)], budget=3.0)
+    every = small + registry + big
+    if every:
+        print(f"ratio (jsoncompat / Senate) min {min(every):.1f}x, median "
+              f"{statistics.median(every):.1f}x over {len(every)} rows; target (>= 1 on "
+              "every row):", "met" if min(every) >= 1 else "NOT met")
     best, median, changes = timed(old, new)
     print(f"5,000 properties, 50 recursive $defs, realistic edit: best {best:.1f} ms, "
           f"median {median:.1f} ms, {changes} changes")

@@ -29,5 +29,6 @@ def verdict_for(
     from senate.compat import compare
 
     baseline = new if old is None else old
-    report = compare(baseline, new, policy=policy.compatibility.open_content)
+    report = compare(baseline, new, policy=policy.compatibility.open_content,
+                     dialect=policy.compatibility.dialect)
     return Verdict(report, policy.compatibility.mode)

@@ -52,6 +52,7 @@ class Rules:
 class Compatibility:
     mode: CompatMode = "backward"
     open_content: OpenContent = "lenient"
+    dialect: str = "2020-12"  # the JSON Schema draft of a schema without $schema
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,10 @@ def parse_policy(text: str, source: str = POLICY_FILE) -> Policy:
         raise UsageError(f"{source}: [compatibility] mode must be backward, forward or full")
     if open_content not in ("lenient", "strict"):
         raise UsageError(f"{source}: [compatibility] open_content must be lenient or strict")
+    dialect = compat_t.get("dialect", "2020-12")
+    if dialect not in ("draft-04", "draft-06", "draft-07", "2019-09", "2020-12"):
+        raise UsageError(f"{source}: [compatibility] dialect must be draft-04, draft-06, "
+                         "draft-07, 2019-09 or 2020-12")
     storage_t = _table(data, "storage", source)
     defaults = Storage()
     storage_values: dict[str, str] = {}
@@ -158,7 +163,7 @@ def parse_policy(text: str, source: str = POLICY_FILE) -> Policy:
     return Policy(
         agents=agents,
         rules=rules,
-        compatibility=Compatibility(mode, open_content),
+        compatibility=Compatibility(mode, open_content, dialect),
         storage=Storage(**storage_values),
         dry_run=_dry_run(_table(data, "dry_run", source), source),
         adopted_after=adopted_after,

@@ -69,6 +69,9 @@ def detail_of(git: GitRepo, c: Count) -> dict[str, Any]:
             "forward_compatible": c.compat.forward_compatible,
             "changes": list(c.compat.changes),
             "mismatches": list(c.compat.mismatches),
+            # What a verdict rests on (the lenient open-content assumption, ...): shown.
+            "assumptions": [f"{path}: {note}" for path, report in c.compat.reports
+                            for note in report.assumptions],
         },
         "schema_diff": git.unified_diff(c.ref.base, c.ref.tip, schema_paths),
         "migration_sql": sql.decode("utf-8", "replace") if sql is not None else None,

@@ -7,12 +7,18 @@ import click
 
 from senate.cli.output import emit, json_option, repo_path
 
+# senate.compat.dialect's names, spelled here so that `senate --help` does not import
+# jsonschema (tests/test_compat_dialects.py checks the two agree).
+DIALECT_NAMES = ("draft-04", "draft-06", "draft-07", "2019-09", "2020-12")
+DEFAULT_DIALECT = "2020-12"
 
-def _load(ctx: click.Context, spec: str) -> tuple[dict[str, Any], str]:
-    """A schema from a file, or from git as TYPE@REV (e.g. experiment@main)."""
+
+def _load(ctx: click.Context, spec: str, dialect: str) -> tuple[dict[str, Any], str]:
+    """A schema from a file, or from git as TYPE@REV (e.g. experiment@main), valid in its
+    own dialect (`$schema`, else `dialect`)."""
+    from senate.compat.dialect import metaschema_problem
     from senate.errors import UsageError
     from senate.registry import parse_schema
-    from senate.validation import check_schema
 
     path = Path(spec)
     if path.is_file():
@@ -29,7 +35,11 @@ def _load(ctx: click.Context, spec: str) -> tuple[dict[str, Any], str]:
         schema = load_schema(git, artifact_type, git.resolve(rev))
     else:
         raise UsageError(f"{spec!r} is neither a file nor TYPE@REV", "e.g. experiment@main")
-    check_schema(schema, spec)
+    problem = metaschema_problem(schema, dialect)
+    if problem is not None:
+        raise UsageError(f"{spec} is {problem}" if problem.startswith("not ") else
+                         f"{spec}: {problem}",
+                         "fix the schema, or name its draft in $schema or --dialect")
     return schema, spec
 
 
@@ -52,29 +62,34 @@ def _samples(folder: Path) -> dict[str, Any]:
 @click.option("--policy", type=click.Choice(["lenient", "strict"]), default=None,
               help="Open content models: is adding an optional property breaking? "
               "(default: senate.toml's, else lenient)")
+@click.option("--dialect", type=click.Choice(list(DIALECT_NAMES)), default=None,
+              help="Draft of a schema without $schema (default: senate.toml's "
+              "[compatibility] dialect, else 2020-12).")
 @click.option("--samples", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="Also validate these sample documents under both schemas.")
 @json_option
 @click.pass_context
 def diff(ctx: click.Context, old: str, new: str, mode: str | None, policy: str | None,
-         samples: Path | None) -> None:
+         dialect: str | None, samples: Path | None) -> None:
     """Semantic diff of two schemas (files or TYPE@REV) with compatibility verdicts.
 
     Exits 0 whatever the verdict (read it from the output); 2 if a schema is unreadable.
     """
     from senate.compat import check_samples, compare, render_text
 
-    mode, policy = _defaults(ctx, mode, policy)
-    old_schema, _ = _load(ctx, old)
-    new_schema, _ = _load(ctx, new)
-    report = compare(old_schema, new_schema, policy=policy)  # type: ignore[arg-type]
+    mode, policy, dialect = _defaults(ctx, mode, policy, dialect)
+    old_schema, _ = _load(ctx, old, dialect)
+    new_schema, _ = _load(ctx, new, dialect)
+    report = compare(old_schema, new_schema, policy=policy,  # type: ignore[arg-type]
+                     dialect=dialect)
     data = report.to_json()
     data["mode"] = mode
     data["policy"] = policy
+    data["default_dialect"] = dialect
     data["compatible"] = report.compatible(mode)  # type: ignore[arg-type]
     text = render_text(report, mode)  # type: ignore[arg-type]
     if samples is not None:
-        wrong = check_samples(old_schema, new_schema, report, _samples(samples))
+        wrong = check_samples(old_schema, new_schema, report, _samples(samples), dialect)
         data["sample_mismatches"] = [
             {"document": m.document, "valid_old": m.valid_old, "valid_new": m.valid_new,
              "explanation": m.explanation}
@@ -85,10 +100,11 @@ def diff(ctx: click.Context, old: str, new: str, mode: str | None, policy: str |
     emit(data, text.rstrip("\n"))
 
 
-def _defaults(ctx: click.Context, mode: str | None, policy: str | None) -> tuple[str, str]:
+def _defaults(ctx: click.Context, mode: str | None, policy: str | None,
+              dialect: str | None) -> tuple[str, str, str]:
     """senate.toml on main decides the defaults when we are in a governed repo."""
-    if mode is not None and policy is not None:
-        return mode, policy
+    if mode is not None and policy is not None and dialect is not None:
+        return mode, policy, dialect
     from senate.errors import SenateError
     from senate.git import GitRepo
     from senate.proposals import main_tip, policy_at
@@ -96,6 +112,7 @@ def _defaults(ctx: click.Context, mode: str | None, policy: str | None) -> tuple
     try:
         git = GitRepo.open(repo_path(ctx))
         compat = policy_at(git, main_tip(git)).compatibility
-        return mode or compat.mode, policy or compat.open_content
+        return (mode or compat.mode, policy or compat.open_content,
+                dialect or compat.dialect)
     except SenateError:
-        return mode or "backward", policy or "lenient"
+        return mode or "backward", policy or "lenient", dialect or DEFAULT_DIALECT

@@ -43,7 +43,16 @@ def array_changes(ctx: Ctx, o: View, n: View) -> list[Change]:
         if keyword in o or keyword in n:
             out += ctx.at(o.get(keyword, True), n.get(keyword, True), "/" + keyword)
     if "contains" in o and "contains" in n:
-        out += ctx.at(o["contains"], n["contains"], "/contains")
+        if "maxContains" in o or "maxContains" in n:
+            # With an upper bound on matches, a narrower contains can accept more arrays
+            # and a wider one fewer: any change breaks both ways.
+            with ctx.nonmonotone():
+                sub = ctx.at(o["contains"], n["contains"], "/contains")
+            out += [c if c.breaks == "none" else change(
+                c.kind, c.path, "both", c.explanation + " (maxContains bounds the matches)")
+                for c in sub]
+        else:
+            out += ctx.at(o["contains"], n["contains"], "/contains")
     elif "contains" in n:
         out.append(change("contains_added", "/contains", "backward",
                           "arrays must now contain a matching item"))

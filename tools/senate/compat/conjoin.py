@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from senate.compat.resolve import FALSE, PASSIVE, Document, View
+from senate.compat.resolve import _SCOPED, FALSE, PASSIVE, Document, View
+from senate.compat.scan import canonical
 
 # additionalProperties / patternProperties / unevaluated* see their sibling properties:
 # merging two property maps under them would change what they see.
 _CONTENT = frozenset({"additionalProperties", "patternProperties", "unevaluatedProperties"})
+_PROPERTIES = frozenset({"properties"})
 
 
 def conjoin(doc: Document, a: View, b: View, keep: list[Any]) -> View | None:
@@ -22,6 +24,15 @@ def conjoin(doc: Document, a: View, b: View, keep: list[Any]) -> View | None:
     """
     if a is FALSE or b is FALSE:
         return FALSE
+    for group in _SCOPED:
+        # Keywords that read their siblings (additionalProperties reads properties, items
+        # reads prefixItems, maxContains reads contains, then reads if) mean what they
+        # mean only beside their own siblings: both sides may hold them only when they
+        # hold the same ones, or only property maps (merged below, when nothing reads them).
+        mine, theirs = a.keys() & group, b.keys() & group
+        if mine and theirs and not (mine == theirs and all(_same(a[k], b[k]) for k in mine)) \
+                and not (mine == theirs == _PROPERTIES):
+            return None
     out = dict(a)
     for key, value in b.items():
         if key in PASSIVE:
@@ -51,5 +62,6 @@ def conjoin(doc: Document, a: View, b: View, keep: list[Any]) -> View | None:
 
 
 def _same(a: Any, b: Any) -> bool:
-    # Same document, so equal raw values mean the same; `True == 1` is the one trap.
-    return a == b and type(a) is type(b)
+    # Same document, so equal raw values mean the same; `True == 1` is the trap canonical
+    # avoids (also inside lists: `[true] == [1]` in Python).
+    return a is b or canonical(a) == canonical(b)

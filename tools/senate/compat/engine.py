@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from senate.compat.arrays import ARRAY_KEYWORDS, array_changes
-from senate.compat.ctx import Ctx, change, unknown
+from senate.compat.ctx import CYCLE, Ctx, change, unknown
+from senate.compat.dialect import DEFAULT_DIALECT, dialect_of
 from senate.compat.logic import (
     COMBINATORS,
     LOGIC_KEYWORDS,
@@ -29,20 +30,19 @@ from senate.compat.resolve import (
     FALSE,
     PASSIVE,
     REMOTE_KEY,
+    TRUE,
     UNKNOWN_KEY,
     Document,
     View,
 )
-from senate.compat.scalar import SCALAR_KEYWORDS, canonical, scalar_changes
-from senate.compat.scan import HAS_BOOL_NUMBER
+from senate.compat.scalar import SCALAR_KEYWORDS, scalar_changes, types
+from senate.compat.scan import HAS_BOOL_NUMBER, canonical
 
 # Keys Senate knows and either compares or deliberately ignores. `$defs` are compared
 # through the references that use them, never as such; `$schema` and `$anchor` do not
 # change meaning. Everything else is unknown and fails closed when it differs.
 KNOWN = SCALAR_KEYWORDS | OBJECT_KEYWORDS | ARRAY_KEYWORDS | LOGIC_KEYWORDS | PASSIVE | {
     REMOTE_KEY, UNKNOWN_KEY}
-_UNDECIDABLE = ("$dynamicRef", "$recursiveRef")
-_APPLICATORS = frozenset({"allOf", "anyOf", "oneOf", "if", "dependentSchemas", "not"})
 METADATA = "x-senate-version"  # the registry's version number, not part of the schema
 
 # Each family with the keywords that can make it report anything.
@@ -66,7 +66,8 @@ def compare_views(ctx: Ctx, o: View, n: View) -> list[Change]:
             return [change("schema_opened", "", "forward",
                            "accepted nothing (false), now accepts values")]
         return [change("schema_closed", "", "backward", "now accepts nothing (false)")]
-    out = _undecidable(o, n)
+    o, n = _prune(ctx, o, n)
+    out = _undecidable(ctx, o, n)
     wrapped = wrap(ctx, o, n)
     if wrapped is not None:
         return out + wrapped
@@ -74,7 +75,7 @@ def compare_views(ctx: Ctx, o: View, n: View) -> list[Change]:
     for family, family_keys in _FAMILIES:
         if not keys.isdisjoint(family_keys):
             out += family(ctx, o, n)
-    out += _unevaluated_guard(o, n, out)
+    out += _unevaluated_guard(ctx, o, n)
     for key in o.keys() ^ n.keys() | {k for k in o.keys() & n.keys() if k not in KNOWN}:
         if key not in KNOWN and (key not in o or key not in n
                                  or canonical(o[key]) != canonical(n[key])):
@@ -83,7 +84,58 @@ def compare_views(ctx: Ctx, o: View, n: View) -> list[Change]:
     return out
 
 
-def _undecidable(o: View, n: View) -> list[Change]:
+# Keywords that constrain only instances of one type (the validator skips the rest).
+_BY_TYPE = (
+    (frozenset({"object"}), frozenset({
+        "properties", "patternProperties", "additionalProperties", "unevaluatedProperties",
+        "propertyNames", "required", "dependentRequired", "dependentSchemas",
+        "minProperties", "maxProperties"})),
+    (frozenset({"array"}), frozenset({
+        "prefixItems", "items", "unevaluatedItems", "contains", "minContains", "maxContains",
+        "minItems", "maxItems", "uniqueItems"})),
+    (frozenset({"string"}), frozenset({"minLength", "maxLength", "pattern"})),
+    (frozenset({"number", "integer"}), frozenset({
+        "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"})),
+)
+_CONDITIONAL = ("if", "then", "else")
+
+
+def _prune(ctx: Ctx, o: View, n: View) -> tuple[View, View]:
+    """Both views without keywords that cannot affect any instance either side accepts:
+    keywords of a type neither side allows, minContains/maxContains without contains on
+    either side, and a conditional with neither then nor else (unless unevaluated*
+    could see the annotations of its if)."""
+    drop: set[str] = set()
+    old_types, new_types = types(o), types(n)
+    if old_types is not None and new_types is not None:
+        allowed = old_types | new_types
+        for needs, keywords in _BY_TYPE:
+            if not allowed & needs:
+                drop |= keywords
+    if "contains" not in o and "contains" not in n:
+        drop |= {"minContains", "maxContains"}
+    o, n = _without(o, drop), _without(n, drop)
+    return _inert_conditional(ctx.old, o), _inert_conditional(ctx.new, n)
+
+
+def _without(view: View, drop: set[str]) -> View:
+    return {k: v for k, v in view.items() if k not in drop} if drop & view.keys() else view
+
+
+def _inert_conditional(doc: Document, view: View) -> View:
+    if "if" not in view or "unevaluatedProperties" in view or "unevaluatedItems" in view:
+        return view
+    if _everything(doc.view(view.get("then", True))) and \
+            _everything(doc.view(view.get("else", True))):
+        return _without(view, set(_CONDITIONAL))
+    return view
+
+
+def _everything(view: View) -> bool:
+    return view is TRUE or not (view.keys() - PASSIVE)
+
+
+def _undecidable(ctx: Ctx, o: View, n: View) -> list[Change]:
     out: list[Change] = []
     for view in (o, n):
         if UNKNOWN_KEY in view:
@@ -91,21 +143,61 @@ def _undecidable(o: View, n: View) -> list[Change]:
     if o.get(REMOTE_KEY) != n.get(REMOTE_KEY):
         out.append(unknown("", f"remote $ref {o.get(REMOTE_KEY)!r} -> {n.get(REMOTE_KEY)!r} "
                                "cannot be compared"))
-    for key in _UNDECIDABLE:
-        if key in o or key in n:
-            out.append(unknown("", f"{key} depends on the dynamic scope; not compared"))
+    elif REMOTE_KEY in o:
+        ctx.notes[f"the remote schema {o[REMOTE_KEY]} is taken to be the same document "
+                  "for both versions"] = None
     return out
 
 
-def _unevaluated_guard(o: View, n: View, found: list[Change]) -> list[Change]:
-    """unevaluated* also see keys and items evaluated by in-place applicators, which this
-    engine does not track: when they interact with a change, fail closed."""
-    for keyword in ("unevaluatedProperties", "unevaluatedItems"):
-        if (keyword in o or keyword in n) and (_APPLICATORS & (o.keys() | n.keys())) and any(
-                c.breaks != "none" for c in found):
-            return [unknown("", f"{keyword} together with in-place applicators: the set of "
-                                "evaluated keys is not tracked")]
-    return []
+# What unevaluated* can see: keys/items evaluated by siblings and in-place applicators.
+_IN_PLACE = ("allOf", "anyOf", "oneOf", "if", "then", "else", "dependentSchemas", REMOTE_KEY,
+             UNKNOWN_KEY)
+_EVALUATES = {
+    "unevaluatedProperties": ("properties", "patternProperties", "additionalProperties",
+                              *_IN_PLACE),
+    "unevaluatedItems": ("prefixItems", "items", "contains", *_IN_PLACE),
+}
+
+
+def _unevaluated_guard(ctx: Ctx, o: View, n: View) -> list[Change]:
+    """unevaluated* apply to what nothing else evaluated. Comparing them keyword by keyword
+    is sound only when both sides evaluate the same keys and items: the same property
+    names and patterns, tuples of one length, and raw-equal in-place applicators and
+    contains (whose annotations depend on which documents they accept)."""
+    out: list[Change] = []
+    for doc, view in ((ctx.old, o), (ctx.new, n)):
+        if doc.dialect.level == 3 and "unevaluatedProperties" in view \
+                and "additionalProperties" in view:
+            # jsonschema's 2019-09 validator applies both to the same keys.
+            return [unknown("", "unevaluatedProperties beside additionalProperties (2019-09): "
+                                "both apply to the same keys; not compared")]
+    # Without in-place applicators (and, for items, contains) the keys and items left
+    # unevaluated follow from this object's own keywords, which the families model.
+    plain = not any(k in o or k in n for k in _IN_PLACE)
+    for keyword, evaluators in _EVALUATES.items():
+        if keyword not in o and keyword not in n:
+            continue
+        local = plain and (keyword == "unevaluatedProperties" or (
+            "contains" not in o and "contains" not in n))
+        for key in evaluators:
+            if not (local or _same_evaluation(ctx, key, o.get(key), n.get(key))):
+                out.append(unknown("", f"{keyword} with {key} changed: which keys or items "
+                                       "are left unevaluated is not tracked"))
+                break
+    return out
+
+
+def _same_evaluation(ctx: Ctx, key: str, old: Any, new: Any) -> bool:
+    if old is None or new is None:
+        return old is new
+    if key in ("properties", "patternProperties"):
+        return isinstance(old, dict) and isinstance(new, dict) and old.keys() == new.keys()
+    if key == "prefixItems":
+        return isinstance(old, list) and isinstance(new, list) and len(old) == len(new)
+    if key in ("additionalProperties", "items"):
+        return True  # evaluates every remaining key / item either way
+    return canonical(old) == canonical(new) and not ctx.old.has_ref(old) \
+        and not ctx.new.has_ref(new)
 
 
 def _strip(schema: Any) -> Any:
@@ -116,23 +208,33 @@ def _strip(schema: Any) -> Any:
     return schema
 
 
-def compare(old: Mapping[str, Any], new: Mapping[str, Any], policy: Policy = "lenient") -> Report:
-    """All semantic changes from `old` to `new` and the verdict in each direction."""
+def compare(old: Mapping[str, Any], new: Mapping[str, Any], policy: Policy = "lenient",
+            dialect: str = DEFAULT_DIALECT) -> Report:
+    """All semantic changes from `old` to `new` and the verdict in each direction.
+
+    Each side is read in the dialect its `$schema` declares, else in `dialect`."""
     old, new = _strip(old), _strip(new)
+    old_dialect, new_dialect = dialect_of(old, dialect), dialect_of(new, dialect)
+    if old_dialect is None or new_dialect is None:
+        side = old if old_dialect is None else new
+        return Report.of((unknown("", f"$schema {side.get('$schema')!r} names no JSON Schema "
+                                      "draft Senate knows"),))
+    names = (old_dialect.name, new_dialect.name)
     try:
-        before = Document(old)
+        before = Document(old, old_dialect)
         # Raw-equal documents resolve every reference to raw-equal targets: no change,
         # unless a data position holds a boolean that `==` confuses with 0 or 1.
-        if old == new and not before.dirt(old) & HAS_BOOL_NUMBER:
-            return Report.of(())
-        ctx = Ctx(before, Document(new), policy, compare_views)
-        return Report.of(_dedupe(ctx.rel(old, new)))
+        if old == new and names[0] == names[1] and not before.dirt(old) & HAS_BOOL_NUMBER:
+            return Report.of((), names)
+        ctx = Ctx(before, Document(new, new_dialect), policy, compare_views)
+        changes = _dedupe(tuple(c for c in ctx.rel(old, new) if c.kind != CYCLE))
+        return Report.of(changes, names, tuple(ctx.notes))
     except (TypeError, ValueError, AttributeError, KeyError, IndexError, RecursionError) as error:
         # Malformed input (a keyword with a value of the wrong JSON type) or nesting deeper
         # than Python's stack: proposals validate schemas first, so this is rare; fail closed.
         reason = f"{type(error).__name__}: {error}"[:200]
         return Report.of((unknown("", "cannot compare: a schema is malformed or nested too "
-                                      f"deeply ({reason})"),))
+                                      f"deeply ({reason})"),), names)
 
 
 def _dedupe(changes: tuple[Change, ...]) -> tuple[Change, ...]:
@@ -140,7 +242,7 @@ def _dedupe(changes: tuple[Change, ...]) -> tuple[Change, ...]:
 
 
 def diff(old: Mapping[str, Any], new: Mapping[str, Any], mode: Mode = "backward",
-         policy: Policy = "lenient") -> list[Change]:
+         policy: Policy = "lenient", dialect: str = DEFAULT_DIALECT) -> list[Change]:
     """All changes (mode does not filter), those breaking in `mode` first."""
-    changes = compare(old, new, policy).changes
+    changes = compare(old, new, policy, dialect).changes
     return sorted(changes, key=lambda c: not (c.kind == "unknown" or breaks_in(c.breaks, mode)))

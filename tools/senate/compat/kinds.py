@@ -36,8 +36,10 @@ def _branches(keyword: str, label: str) -> dict[str, str]:
 
 
 KINDS: Mapping[str, str] = {
-    "unknown": "Senate cannot decide this change (remote `$ref`, `$dynamicRef`, unknown "
-               "keyword, unresolvable reference); counts as breaking both ways (fail closed)",
+    "unknown": "Senate cannot decide this change (remote `$ref` that differs, a dynamic "
+               "reference across embedded resources, unknown keyword, unresolvable "
+               "reference, recursion through not/oneOf/if, float `multipleOf`); counts as "
+               "breaking both ways (fail closed)",
     "type_widened": "`type` accepts more types, e.g. integer -> number or null added "
                     "(breaks forward)",
     "type_narrowed": "`type` accepts fewer types, or `type` added (breaks backward)",
@@ -78,8 +80,9 @@ KINDS: Mapping[str, str] = {
     **_bounds("min_properties", "minProperties", True),
     **_bounds("max_properties", "maxProperties", False),
     "property_added": "a property added; compared with what governed that key before "
-                      "(additionalProperties / patternProperties). On an open object it "
-                      "breaks nothing under the lenient policy and breaks backward under strict",
+                      "(additionalProperties / patternProperties). An optional property "
+                      "that accepts something, added to an open object: breaks nothing "
+                      "under the lenient policy (listed in `assumptions`), backward under strict",
     "property_removed": "a property removed; the key falls back to additionalProperties / "
                         "patternProperties (open object: breaks forward; closed: backward)",
     "required_added": "a property became required (breaks backward)",
@@ -142,19 +145,36 @@ def kinds_markdown() -> str:
         "- `$schema`, `$anchor`, `$defs` (compared through the references that use them) and",
         "  the top-level `x-senate-version` are ignored; `$comment` and `$id` changes are",
         "  reported as `annotation_changed` and break nothing.",
-        "- Adding a property to an open object (no `additionalProperties`/`patternProperties`",
-        "  governing the key) breaks nothing under the default `lenient` policy and breaks",
-        "  backward under `strict` (old documents may already hold the key).",
+        "- Each schema is read in its own dialect: the draft its `$schema` names (draft-04,",
+        "  -06, -07, 2019-09, 2020-12), else the default (`senate.toml` `[compatibility]",
+        "  dialect`, `senate diff --dialect`, 2020-12). A keyword the draft does not have is",
+        "  ignored, as its validator ignores it (`const` in draft-04, `prefixItems` in",
+        "  draft-07, `dependencies` in 2020-12); up to draft-07 a `$ref` makes its siblings",
+        "  be ignored; old spellings (array `items`, `additionalItems`, `dependencies`,",
+        "  boolean `exclusiveMinimum`) are read as their 2020-12 equivalents in the drafts",
+        "  that have them. References resolve against base URIs and embedded `$id`",
+        "  resources as the validator resolves them.",
+        "- Adding an optional property to an open object (no `additionalProperties`/",
+        "  `patternProperties` governing the key) breaks nothing under the default `lenient`",
+        "  policy and breaks backward under `strict` (old documents may already hold the",
+        "  key). That is the policy's only assumption: never for a required property, one",
+        "  that forbids the key (`false`), inside `not`, `oneOf` or an `if` condition, nor in",
+        "  forward verdicts; every verdict that rests on it lists it in `assumptions`.",
         "- `format` and `content*` are compared as assertions.",
-        "- `enum`/`const` compare as sets of JSON values (`1 == 1.0`, `true != 1`).",
-        "- A `$ref` next to other keywords is read with 2020-12 semantics (both apply), also",
-        "  in draft-07 schemas; draft-04/07 spellings (array `items`, `additionalItems`,",
-        "  `dependencies`, boolean `exclusiveMinimum`) are read as their 2020-12 equivalents.",
+        "- `enum`/`const` compare as sets of JSON values (`1 == 1.0`, `true != 1`); a finite",
+        "  set of values is also checked value by value against the other side.",
+        "- Numbers are compared as the validator compares them: bounds exactly in binary",
+        "  floats; `multipleOf` by arithmetic only for two integer divisors (a float divisor",
+        "  is divided in floating point, where 0.3 is no multiple of 0.1: `unknown`).",
         "- `unknown` (fail closed): a remote `$ref` that differs (an identical one counts as",
-        "  unchanged), `$dynamicRef`/`$recursiveRef`, an unknown keyword that differs, a",
-        "  reference that does not resolve, `unevaluated*` together with in-place applicators.",
+        "  unchanged and is listed in `assumptions`), `$dynamicRef`/`$recursiveRef` across",
+        "  embedded resources (within one resource they are plain references), an unknown",
+        "  keyword that differs, a reference that does not resolve, `unevaluated*` whose",
+        "  evaluated keys or items may differ, recursion through `not`, `oneOf`, an `if`",
+        "  condition or a bounded `contains`.",
         "- A `oneOf` whose branches are not provably disjoint: any change to a branch breaks",
-        "  both ways, since documents may come to match two branches or none.",
+        "  both ways, since documents may come to match two branches or none; likewise any",
+        "  change to `contains` while `maxContains` bounds the matches.",
         "",
         "| kind | meaning |",
         "|---|---|",

@@ -202,6 +202,14 @@ def _removed_whole(ctx: Ctx, keyword: str, n: View, branches: list[Any]) -> Chan
 
 
 def combinator_changes(ctx: Ctx, o: View, n: View) -> list[Change]:
+    if "oneOf" in o or "oneOf" in n:
+        # Widening a oneOf branch can make a document match two: not monotone.
+        with ctx.nonmonotone():
+            return _combinator_changes(ctx, o, n)
+    return _combinator_changes(ctx, o, n)
+
+
+def _combinator_changes(ctx: Ctx, o: View, n: View) -> list[Change]:
     out: list[Change] = []
     done: set[str] = set()
     moved = _transition(ctx, o, n)
@@ -229,8 +237,10 @@ def combinator_changes(ctx: Ctx, o: View, n: View) -> list[Change]:
 def not_changes(ctx: Ctx, o: View, n: View) -> list[Change]:
     if "not" in o and "not" in n:
         # new ⊇ old exactly when the excluded set shrinks: directions swap.
+        with ctx.nonmonotone():
+            inner = ctx.at(o["not"], n["not"], "/not")
         return [change(c.kind, c.path, invert(c.breaks), f"inside not: {c.explanation}")
-                for c in ctx.at(o["not"], n["not"], "/not")]
+                for c in inner]
     if "not" in n:
         return [change("not_added", "/not", "backward", "a forbidden shape (not) added")]
     if "not" in o:
@@ -242,7 +252,8 @@ def conditional_changes(ctx: Ctx, o: View, n: View) -> list[Change]:
     if ("if" not in o and "if" not in n) or not (o.keys() | n.keys()) & {"then", "else"}:
         return []  # without if, then/else are inert, and so is an if without either
     if "if" in o and "if" in n:
-        cond = ctx.rel(o["if"], n["if"])
+        with ctx.nonmonotone():  # the condition picks the branch: not monotone
+            cond = ctx.rel(o["if"], n["if"])
         if any(c.breaks != "none" or c.kind == "unknown" for c in cond):
             return [change("if_changed", "/if", "both",
                            f"the if condition changed, so documents switch between then "

@@ -48,14 +48,20 @@ class Change:
     path: str
     breaks: Breaks
     explanation: str
+    # What the direction stated here takes for granted (the lenient open-content
+    # assumption, a remote document being the same on both sides); "" for nothing.
+    assumed: str = ""
 
     def to_json(self) -> dict[str, str]:
-        return {
+        out = {
             "kind": self.kind,
             "path": self.path,
             "breaks": self.breaks,
             "explanation": self.explanation,
         }
+        if self.assumed:
+            out["assumed"] = self.assumed
+        return out
 
 
 def _verdict(changes: tuple[Change, ...], bit: int) -> bool | None:
@@ -75,11 +81,18 @@ class Report:
     changes: tuple[Change, ...]
     backward_compatible: bool | None
     forward_compatible: bool | None
+    # Every assumption a verdict above rests on, for the reviewer (see Change.assumed).
+    assumptions: tuple[str, ...] = ()
+    dialects: tuple[str, str] = ("2020-12", "2020-12")  # how old and new were read
 
     @classmethod
-    def of(cls, changes: tuple[Change, ...]) -> Report:
+    def of(cls, changes: tuple[Change, ...],
+           dialects: tuple[str, str] = ("2020-12", "2020-12"),
+           assumptions: tuple[str, ...] = ()) -> Report:
         # A definite break decides the verdict even when something else is unknown.
-        return cls(changes, _verdict(changes, 1), _verdict(changes, 2))
+        assumed = tuple(dict.fromkeys([
+            *(f"{c.path or '/'}: {c.assumed}" for c in changes if c.assumed), *assumptions]))
+        return cls(changes, _verdict(changes, 1), _verdict(changes, 2), assumed, dialects)
 
     def compatible(self, mode: Mode) -> bool:
         """Fail closed: an undecidable verdict counts as incompatible."""
@@ -97,4 +110,6 @@ class Report:
             "backward_compatible": self.backward_compatible,
             "forward_compatible": self.forward_compatible,
             "changes": [c.to_json() for c in self.changes],
+            "assumptions": list(self.assumptions),
+            "dialects": {"old": self.dialects[0], "new": self.dialects[1]},
         }

@@ -17,12 +17,15 @@ from senate.compat.ctx import (
     first_reason,
     mapping,
     matches,
+    rebase,
     seg,
     summary,
+    unknown,
     unknowns,
 )
-from senate.compat.model import Breaks, Change, union
-from senate.compat.resolve import FALSE, TRUE, View
+from senate.compat.model import Change
+from senate.compat.resolve import FALSE, View
+from senate.compat.scan import canonical
 
 
 def _fallback(view: View) -> Any:
@@ -43,33 +46,60 @@ def _governing(ctx: Ctx, view: View, name: str, own: Any) -> tuple[Any, bool]:
     return ctx.keep({"allOf": parts}), False
 
 
-def _is_open(ctx: Ctx, schema: Any, opened: bool) -> bool:
-    return opened or ctx.old.view(schema) is TRUE
+def _patterns_of(ctx: Ctx, view: View, name: str) -> list[tuple[str, str]]:
+    return [(p, canonical(sch)) for p, sch in mapping(view, "patternProperties").items()
+            if matches(p, name)]
+
+
+def _same_patterns(ctx: Ctx, o: View, n: View, name: str) -> bool:
+    """Whether the same patternProperties entries (raw-equal, no references) apply to
+    `name` on both sides, so its own schemas can be compared alone."""
+    if "patternProperties" not in o and "patternProperties" not in n:
+        return True
+    old, new = _patterns_of(ctx, o, name), _patterns_of(ctx, n, name)
+    if old != new:
+        return False
+    return not any(ctx.old.has_ref(mapping(o, "patternProperties")[p]) for p, _ in old)
+
+
+def _lenient_note(name: str) -> str:
+    return (f"old documents do not already hold the key {name!r} (lenient open content: "
+            "a new optional property of an open object)")
 
 
 def _property_changes(ctx: Ctx, o: View, n: View) -> list[Change]:
     old_props, new_props = mapping(o, "properties"), mapping(n, "properties")
     out: list[Change] = []
+    required = set(n.get("required", [])) if isinstance(n.get("required"), list) else set()
     for name, new_schema in new_props.items():
         path = "/properties" + seg(name)
-        if name in old_props:
+        if name in old_props and _same_patterns(ctx, o, n, name):
             out += ctx.at(old_props[name], new_schema, path)
             continue
-        before, opened = _governing(ctx, o, name, None)
+        before, opened = _governing(ctx, o, name, old_props.get(name))
         after, _ = _governing(ctx, n, name, new_schema)
         sub = ctx.rel(before, after)
+        if name in old_props:
+            out += rebase(sub, path)  # the patterns that apply to it changed
+            continue
         breaks = summary(sub)
-        if _is_open(ctx, before, opened) and ctx.policy == "lenient":
-            breaks = "forward" if breaks in ("forward", "both") else "none"
+        assumed = ""
+        if opened and ctx.lenient and name not in required \
+                and ctx.new.view(new_schema) is not FALSE and breaks in ("backward", "both"):
+            # The one lenient assumption (README): a new optional property of an open
+            # object. Only the backward direction rests on it, and the report says so.
+            breaks = "forward" if breaks == "both" else "none"
             why = ("the object was open; the lenient policy assumes old documents do not "
                    "already use this key")
-        elif _is_open(ctx, before, opened):
+            assumed = _lenient_note(name)
+        elif opened:
             why = "the object was open: old documents may already hold this key with another value"
         elif ctx.old.view(before) is FALSE:
             why = "the key was not allowed before, so new documents holding it are new"
         else:
             why = first_reason(sub)
-        out.append(change("property_added", path, breaks, f"property {name!r} added: {why}"))
+        out.append(change("property_added", path, breaks, f"property {name!r} added: {why}",
+                          assumed))
         out += unknowns(sub, path)
     for name, old_schema in old_props.items():
         if name in new_props:
@@ -88,39 +118,50 @@ def _property_changes(ctx: Ctx, o: View, n: View) -> list[Change]:
     return out
 
 
+_MAX_PATTERNS = 4  # regions of keys to compare: 2**n - 1
+
+
 def _pattern_changes(ctx: Ctx, o: View, n: View) -> list[Change]:
     old_pats, new_pats = mapping(o, "patternProperties"), mapping(n, "patternProperties")
-    out: list[Change] = []
-    for pattern, schema in new_pats.items():
-        path = "/patternProperties" + seg(pattern)
-        if pattern in old_pats:
-            out += ctx.at(old_pats[pattern], schema, path)
+    if old_pats.keys() == new_pats.keys():
+        # Each key faces the conjunction of the patterns it matches: comparing pattern by
+        # pattern is sound (every conjunct widens => the conjunction widens).
+        out: list[Change] = []
+        for pattern, schema in new_pats.items():
+            out += ctx.at(old_pats[pattern], schema, "/patternProperties" + seg(pattern))
+        return out
+    patterns = list(dict.fromkeys([*old_pats, *new_pats]))
+    if len(patterns) > _MAX_PATTERNS:
+        return [unknown("/patternProperties", f"more than {_MAX_PATTERNS} patternProperties "
+                                              "entries changed together; not compared")]
+    # A key not declared in properties matches some set of the patterns (which sets are
+    # possible is not decided here: every one is assumed possible) and faces their
+    # conjunction, or additionalProperties when it matches none.
+    out = []
+    for mask in range(1, 1 << len(patterns)):
+        region = [p for i, p in enumerate(patterns) if mask >> i & 1]
+        before = _conjunction(ctx, [old_pats[p] for p in region if p in old_pats], o)
+        after = _conjunction(ctx, [new_pats[p] for p in region if p in new_pats], n)
+        sub = ctx.rel(before, after)
+        if not sub:
             continue
-        before = _fallback(o)
-        sub = ctx.rel(before, schema)
-        breaks: Breaks = summary(sub)
-        if _is_open(ctx, before, False) and ctx.policy == "lenient":
-            breaks = "forward" if breaks in ("forward", "both") else "none"
-        if old_pats and ctx.new.view(schema) is not TRUE:
-            # Keys matching an old pattern too now also face this one.
-            breaks = union(breaks, "backward")
-        # Declared properties whose names match now face this pattern as well.
-        for name, declared in mapping(o, "properties").items():
-            if matches(pattern, name) and not ctx.subsumes(declared, schema):
-                breaks = union(breaks, "backward")
-        out.append(change("pattern_property_added", path, breaks,
-                          f"keys matching {pattern!r} now constrained: {first_reason(sub)}"))
-        out += unknowns(sub, path)
-    for pattern, schema in old_pats.items():
-        if pattern in new_pats:
-            continue
-        path = "/patternProperties" + seg(pattern)
-        sub = ctx.rel(schema, _fallback(n))
-        out.append(change("pattern_property_removed", path, summary(sub),
-                          f"keys matching {pattern!r} fall back to additionalProperties: "
+        moved = [p for p in region if (p in old_pats) != (p in new_pats)]
+        head = moved[0] if moved else region[0]
+        kind = "pattern_property_added" if head in new_pats else "pattern_property_removed"
+        path = "/patternProperties" + seg(head)
+        out.append(change(kind, path, summary(sub),
+                          f"keys matching {' and '.join(map(repr, region))}: "
                           f"{first_reason(sub)}"))
         out += unknowns(sub, path)
     return out
+
+
+def _conjunction(ctx: Ctx, parts: list[Any], view: View) -> Any:
+    if not parts:
+        return _fallback(view)
+    if len(parts) == 1:
+        return parts[0]
+    return ctx.keep({"allOf": parts})
 
 
 def _required_changes(o: View, n: View) -> list[Change]:

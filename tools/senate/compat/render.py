@@ -22,6 +22,12 @@ def render_text(report: Report, mode: Mode = "backward") -> str:
                              f"NOT compatible ({len(breaking)} breaking change"
                              f"{'' if len(breaking) == 1 else 's'})"),
     ]
+    if report.dialects[0] == report.dialects[1]:
+        lines.append(f"dialect: {report.dialects[0]}")
+    else:
+        lines.append(f"dialects: old {report.dialects[0]}, new {report.dialects[1]}")
+    # A verdict that rests on an assumption says so, where a reviewer reads it.
+    lines += [f"assumes: {note}" for note in report.assumptions]
     if not report.changes:
         lines.append("no changes in meaning")
         return "\n".join(lines) + "\n"

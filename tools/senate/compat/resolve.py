@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import unquote
 
-from senate.compat.scan import index_anchors, scan
+from senate.compat.dialect import ALL_KEYWORDS, DIALECTS, Dialect, dialect_of
+from senate.compat.resources import Resources
+from senate.compat.scan import canonical, scan
 
 View = Mapping[str, Any]
 
@@ -27,7 +28,8 @@ REMOTE_KEY = "$senate-remote"
 
 _TRANSFORM_KEYS = frozenset(
     {"$ref", "allOf", "anyOf", "oneOf", "items", "additionalItems", "dependencies",
-     "exclusiveMinimum", "exclusiveMaximum", "not"}
+     "exclusiveMinimum", "exclusiveMaximum", "not", "$recursiveRef", "$dynamicRef",
+     "unevaluatedProperties", "unevaluatedItems"}
 )
 # Keywords whose presence on both sides of an inlining would change what they see
 # (additionalProperties only sees sibling properties, and so on): never merge those.
@@ -51,18 +53,22 @@ PASSIVE = frozenset(
 
 
 class Document:
-    """A schema document with memoised views and reference scanning."""
+    """A schema document read in its dialect, with memoised views and reference scanning."""
 
-    def __init__(self, root: Any) -> None:
+    def __init__(self, root: Any, dialect: Dialect | None = None) -> None:
         self.root = root
+        self.dialect = dialect or DIALECTS["2020-12"]
+        self._foreign = ALL_KEYWORDS - self.dialect.keywords - PASSIVE
         self._views: dict[int, View] = {}
         self._building: set[int] = set()
         self._dirty: dict[int, int] = {}
-        self._resolved: dict[str, tuple[Any, str | None]] = {}
-        self._anchors: dict[str, Any] | None = None
-        root_id = root.get("$id") if isinstance(root, dict) else None
-        self._base = root_id.split("#", 1)[0] if isinstance(root_id, str) else ""
-        self.keep: list[Any] = []  # constructed nodes whose ids are memo keys
+        self._resolved: dict[tuple[str, str], tuple[Any, str | None, str]] = {}
+        self._resources: Resources | None = None
+        # Nodes already in the engine's (2020-12) spelling: normalised views and nodes the
+        # engine builds from them. Read again, they are their own view (never filtered as
+        # the document's dialect again, which would drop what the translation added).
+        self._native: set[int] = set()
+        self.keep = _Kept(self._native)  # constructed nodes whose ids are memo keys
 
     # -- reference scanning ---------------------------------------------------------
 
@@ -82,40 +88,25 @@ class Document:
         bits = self._dirty.get(id(node))
         return scan(node, self._dirty) if bits is None else bits
 
-    def resolve(self, ref: str) -> tuple[Any, str | None]:
-        """The raw target of a reference, or (None, reason) when it is not local."""
-        found = self._resolved.get(ref)
+    @property
+    def resources(self) -> Resources:
+        if self._resources is None:
+            self._resources = Resources(self.root, self.dialect)
+        return self._resources
+
+    def resolve(self, ref: str, node: Any = None) -> tuple[Any, str | None]:
+        """The raw target of a reference made in `node` (against its base URI), or
+        (None, reason); reason "remote" when no resource of this document has the URI."""
+        target, reason, _ = self.lookup(ref, node)
+        return target, reason
+
+    def lookup(self, ref: str, node: Any) -> tuple[Any, str | None, str]:
+        base = self.resources.base(node)
+        key = (base, ref)
+        found = self._resolved.get(key)
         if found is None:
-            found = self._resolved[ref] = self._resolve(ref)
+            found = self._resolved[key] = self.resources.lookup(ref, base)
         return found
-
-    def _resolve(self, ref: str) -> tuple[Any, str | None]:
-        if self._base and ref.startswith(self._base):
-            ref = ref[len(self._base):]
-        if not ref.startswith("#") and ref != "":
-            return None, "remote"
-        fragment = unquote(ref[1:])
-        if fragment == "" or fragment.startswith("/"):
-            node: Any = self.root
-            for token in fragment.split("/")[1:] if fragment else []:
-                token = token.replace("~1", "/").replace("~0", "~")
-                if isinstance(node, dict) and token in node:
-                    node = node[token]
-                elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-                    node = node[int(token)]
-                else:
-                    return None, f"$ref {ref!r} does not resolve"
-            return node, None
-        target = self._anchor_index().get(fragment)
-        if target is None:
-            return None, f"$ref {ref!r} names no anchor"
-        return target, None
-
-    def _anchor_index(self) -> dict[str, Any]:
-        if self._anchors is None:
-            self._anchors = {}
-            index_anchors(self.root, self._anchors)
-        return self._anchors
 
     # -- views ----------------------------------------------------------------------
 
@@ -130,10 +121,13 @@ class Document:
         if not isinstance(node, dict):
             return {UNKNOWN_KEY: f"a schema must be an object or a boolean, not {node!r}"}
         key = id(node)
-        if len(node) == 1 and "$ref" in node:
-            # The common pure pointer: its view is its target's view, shared.
-            target, reason = self.resolve(node["$ref"]) if isinstance(node["$ref"], str) else (
-                None, "a $ref must be a string")
+        if key in self._native:
+            return node
+        if "$ref" in node and (len(node) == 1 or self.dialect.ref_overrides):
+            # The common pure pointer (and, up to draft-07, any $ref: its siblings are
+            # ignored): its view is its target's view, shared.
+            target, reason = self.resolve(node["$ref"], node) \
+                if isinstance(node["$ref"], str) else (None, "a $ref must be a string")
             if reason is None and key not in self._building:
                 self._building.add(key)
                 try:
@@ -142,29 +136,63 @@ class Document:
                     self._building.discard(key)
                 self._views[key] = result
                 return result
+            if self.dialect.ref_overrides:
+                node = {"$ref": node["$ref"]}
         if key in self._building:
             return {UNKNOWN_KEY: "a $ref cycle that never reaches a schema"}
         self._building.add(key)
         try:
-            result = self._normalise(node) if _needs_normalising(node) else node
+            result = self._normalise(node) if self._needs_normalising(node) else node
         finally:
             self._building.discard(key)
         self._views[key] = result
+        if result is not node:
+            self._native.add(id(result))
+            self.keep.append(result)
         return result
 
+    def _needs_normalising(self, node: dict[str, Any]) -> bool:
+        if not self._foreign.isdisjoint(node):
+            return True
+        if "$schema" in node and node is not self.root:
+            return True
+        if self.dialect.level == 0 and ("exclusiveMinimum" in node or "exclusiveMaximum" in node):
+            return True
+        return _needs_normalising(node)
+
     def _normalise(self, node: dict[str, Any]) -> View:
-        out = dict(node)
-        _legacy(out)
+        out = {k: v for k, v in node.items() if k not in self._foreign}
+        if "$schema" in out and node is not self.root:
+            inner = dialect_of(out)
+            if inner is None or inner.name != self.dialect.name:
+                return {UNKNOWN_KEY: f"a subschema switches to $schema {out['$schema']!r}"}
+        problem = _legacy(out, self.dialect)
+        if problem is not None:
+            return {UNKNOWN_KEY: problem}
         # `not` of a schema that accepts everything fails every instance, whatever its
         # siblings say (keywords are conjunctive): the whole node accepts nothing.
         if "not" in out and self._accepts_all(out["not"]):
             return FALSE
         pieces: list[Any] = []
+        for dynamic in ("$recursiveRef", "$dynamicRef"):
+            if dynamic in out:
+                if self.resources.embedded or not isinstance(out[dynamic], str):
+                    out[UNKNOWN_KEY] = f"{dynamic} depends on the dynamic scope across " \
+                                       "embedded resources; not compared"
+                    del out[dynamic]
+                    continue
+                # One resource: the dynamic scope holds only it, so the reference lands
+                # where a plain $ref would.
+                target, reason = self.resolve(out.pop(dynamic), node)
+                if reason is None:
+                    pieces.append(target)
+                else:
+                    out[UNKNOWN_KEY] = reason
         ref = out.pop("$ref", None)
         if isinstance(ref, str):
-            target, reason = self.resolve(ref)
+            target, reason, absolute = self.lookup(ref, node)
             if reason == "remote":
-                out[REMOTE_KEY] = ref
+                out[REMOTE_KEY] = absolute
             elif reason is not None:
                 out[UNKNOWN_KEY] = reason
             else:
@@ -179,7 +207,7 @@ class Document:
             result = self._inline(result, piece)
             if result is FALSE:
                 return FALSE
-        return result
+        return _drop_unreachable(result, self.dialect.level)
 
     def _accepts_all(self, node: Any) -> bool:
         """Whether `node` (through any $ref) accepts every instance: `not` of it is false."""
@@ -208,6 +236,33 @@ class Document:
         return {**out, "allOf": [*out.get("allOf", []), piece]}
 
 
+class _Kept(list[Any]):
+    """The constructed nodes of a comparison: alive (their ids are memo keys) and native."""
+
+    def __init__(self, native: set[int]) -> None:
+        super().__init__()
+        self._native = native
+
+    def append(self, node: Any) -> None:
+        super().append(node)
+        if isinstance(node, dict):
+            self._native.add(id(node))
+
+
+def _drop_unreachable(view: View, level: int) -> View:
+    """unevaluated* see nothing once additionalProperties / items evaluate every key or
+    item: such a keyword is inert, and dropping it keeps the rest comparable. (jsonschema's
+    2019-09 validator does not count additionalProperties as evaluating: kept there.)"""
+    drop = []
+    if "unevaluatedProperties" in view and "additionalProperties" in view and level >= 4:
+        drop.append("unevaluatedProperties")
+    if "unevaluatedItems" in view and "items" in view:
+        drop.append("unevaluatedItems")
+    if not drop:
+        return view
+    return {k: v for k, v in view.items() if k not in drop}
+
+
 def _merge(out: View, inner: View) -> dict[str, Any] | None:
     """`out` and `inner` as one keyword map, or None when that would change meaning."""
     if UNKNOWN_KEY in inner or REMOTE_KEY in inner:
@@ -219,7 +274,7 @@ def _merge(out: View, inner: View) -> dict[str, Any] | None:
     for key, value in inner.items():
         if key in PASSIVE:
             result.setdefault(key, value)
-        elif key not in result or result[key] == value:
+        elif key not in result or _same(result[key], value):
             result[key] = value
         elif key == "required" and isinstance(value, list):
             result[key] = list(dict.fromkeys([*result[key], *value]))
@@ -232,10 +287,18 @@ def _merge(out: View, inner: View) -> dict[str, Any] | None:
     return result
 
 
-def _legacy(out: dict[str, Any]) -> None:
-    """Rewrite draft-04/06/07 spellings to their 2020-12 equivalents, in place."""
+def _same(a: Any, b: Any) -> bool:
+    """Equal as JSON Schema compares values: `true` is not `1`, `1.0` is `1`."""
+    return a is b or canonical(a) == canonical(b)
+
+
+def _legacy(out: dict[str, Any], dialect: Dialect) -> str | None:
+    """Rewrite the dialect's spellings to their 2020-12 equivalents, in place; the reason
+    when a keyword's value is one the dialect's validator does not define."""
     items = out.get("items")
     if isinstance(items, list):
+        if dialect.level >= 4:
+            return "items is an array, which 2020-12 does not define (prefixItems?)"
         out["prefixItems"] = items
         rest = out.pop("additionalItems", None)
         if rest is None:
@@ -256,10 +319,13 @@ def _legacy(out: dict[str, Any]) -> None:
             out["dependentSchemas"] = schemas
     for exclusive, inclusive in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
         flag = out.get(exclusive)
+        if (dialect.level == 0) != isinstance(flag, bool) and exclusive in out:
+            return f"{exclusive} {flag!r} is not what {dialect.name} defines"
         if isinstance(flag, bool):
             del out[exclusive]
             if flag and inclusive in out:
                 out[exclusive] = out.pop(inclusive)
+    return None
 
 
 def _needs_normalising(node: dict[str, Any]) -> bool:
@@ -273,6 +339,12 @@ def _needs_normalising(node: dict[str, Any]) -> bool:
                 return True
         elif key in ("exclusiveMinimum", "exclusiveMaximum"):
             if isinstance(value, bool):
+                return True
+        elif key == "unevaluatedProperties":
+            if "additionalProperties" in node:
+                return True
+        elif key == "unevaluatedItems":
+            if "items" in node:
                 return True
         elif key == "not":
             if value == {} or value is True or (isinstance(value, dict) and "$ref" in value):

@@ -7,10 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jsonschema import FormatChecker, validators
+from jsonschema import validators
 from jsonschema.exceptions import SchemaError, best_match
 from referencing.exceptions import Unresolvable
 
+from senate.compat.dialect import DEFAULT_DIALECT, dialect_of
 from senate.compat.model import Report
 
 
@@ -24,12 +25,14 @@ class SampleMismatch:
     explanation: str
 
 
-def _validator(schema: Any) -> Any:
+def _validator(schema: Any, dialect: str) -> Any:
     if isinstance(schema, Mapping):
         schema = {k: v for k, v in schema.items() if k != "x-senate-version"}
-    cls = validators.validator_for(schema, default=validators.Draft202012Validator)
-    # format is an assertion for Senate (see KINDS), so validate it as one here too.
-    return cls(schema, format_checker=FormatChecker())
+    found = dialect_of(schema, dialect)
+    cls = found.validator if found is not None else validators.Draft202012Validator
+    # format is an assertion for Senate (see KINDS), so validate it as one here too,
+    # with the formats the schema's own draft defines.
+    return cls(schema, format_checker=cls.FORMAT_CHECKER)
 
 
 def _first_error(validator: Any, document: Any) -> str:
@@ -40,14 +43,14 @@ def _first_error(validator: Any, document: Any) -> str:
     return f"{error.message} at {where}"
 
 
-def check_samples(old: Any, new: Any, report: Report,
-                  documents: Mapping[str, Any]) -> list[SampleMismatch]:
+def check_samples(old: Any, new: Any, report: Report, documents: Mapping[str, Any],
+                  dialect: str = DEFAULT_DIALECT) -> list[SampleMismatch]:
     """Documents whose validity contradicts the report. A document that cannot be
     validated at all (broken schema, unresolvable reference) is reported too, with both
     validities False and the reason, rather than silently skipped."""
     out: list[SampleMismatch] = []
     try:
-        old_v, new_v = _validator(old), _validator(new)
+        old_v, new_v = _validator(old, dialect), _validator(new, dialect)
     except SchemaError as error:
         return [SampleMismatch(name, False, False, f"could not validate: {error.message}")
                 for name in documents]

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import math
-from decimal import Decimal, InvalidOperation
+import re
 from fractions import Fraction
 from typing import Any
 
 from senate.compat.ctx import Ctx, change, short, unknown
-from senate.compat.model import Change
+from senate.compat.model import Breaks, Change
 from senate.compat.resolve import View
+from senate.compat.scan import canonical
 
 ALL_TYPES = frozenset({"null", "boolean", "object", "array", "string", "number", "integer"})
 
@@ -51,21 +51,6 @@ def _type_changes(o: View, n: View) -> list[Change]:
 
 def _names(value: frozenset[str] | None) -> str:
     return "any" if value is None else "|".join(sorted(value)) or "none"
-
-
-def canonical(value: Any) -> str:
-    """A key equal for JSON values JSON Schema treats as equal (1 == 1.0, key order)."""
-    return json.dumps(_canon(value), sort_keys=True, separators=(",", ":"))
-
-
-def _canon(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _canon(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_canon(v) for v in value]
-    return value
 
 
 def values(view: View) -> dict[str, Any] | None:
@@ -114,10 +99,9 @@ def _number(value: Any) -> Fraction | None:
         return None
     if isinstance(value, float) and not math.isfinite(value):
         return None
-    try:
-        return Fraction(Decimal(repr(value)) if isinstance(value, float) else value)
-    except (InvalidOperation, ValueError):
-        return None
+    # The exact value of the binary float: Python compares ints and floats exactly, and
+    # so does the validator, so bounds are ordered as the validator orders them.
+    return Fraction(value)
 
 
 def _bound(view: View, inclusive: str, exclusive: str, lower: bool) -> tuple[Fraction, bool] | None:
@@ -167,10 +151,17 @@ def _fmt(num: Fraction) -> str:
 
 def _multiple_changes(o: View, n: View) -> list[Change]:
     old, new = _number(o.get("multipleOf")), _number(n.get("multipleOf"))
-    if old == new:
+    if old == new and type(o.get("multipleOf")) is type(n.get("multipleOf")):
         return []
     if (old is None and "multipleOf" in o) or (new is None and "multipleOf" in n):
         return [unknown("", "multipleOf is not a number")]
+    if old is not None and new is not None and not (
+            type(o["multipleOf"]) is int and type(n["multipleOf"]) is int):
+        # The validator divides by a float divisor in binary floating point (0.3 is no
+        # multiple of 0.1 there), and by an int one exactly: only two int divisors can be
+        # related by arithmetic.
+        return [unknown("", f"multipleOf {o['multipleOf']!r} -> {n['multipleOf']!r}: a "
+                            "float divisor is judged in binary floating point")]
     if old is None:
         assert new is not None
         return [change("multiple_of_added", "", "backward", f"must be a multiple of {_fmt(new)}")]
@@ -271,14 +262,128 @@ def _annotation_changes(o: View, n: View) -> list[Change]:
     return out
 
 
+def _integral_floats(view: View, draft4: bool) -> bool:
+    """Whether `type` lets 1.0 through (draft-04's integer does not)."""
+    declared = types(view)
+    return declared is None or "number" in declared or ("integer" in declared and not draft4)
+
+
 def scalar_changes(ctx: Ctx, o: View, n: View) -> list[Change]:
-    del ctx
     keys = o.keys() | n.keys()
     found: list[Change] = []
+    if "format" in keys and ctx.old.dialect is not ctx.new.dialect:
+        # Each draft's format checker knows its own formats (draft-06 has no "date").
+        name = o.get("format", n.get("format"))
+        known = [name in d.validator.FORMAT_CHECKER.checkers for d in (ctx.old.dialect,
+                                                                        ctx.new.dialect)]
+        if known[0] != known[1]:
+            found.append(unknown("", f"format {name!r} is checked in one dialect only"))
+    old4, new4 = ctx.old.dialect.level == 0, ctx.new.dialect.level == 0
+    if old4 != new4 and "type" in keys:
+        before, after = _integral_floats(o, old4), _integral_floats(n, new4)
+        if before != after:
+            found.append(change("type_widened" if after else "type_narrowed", "",
+                                "forward" if after else "backward",
+                                "integer in draft-04 excludes floats such as 1.0; in later "
+                                "drafts it includes them"))
     for family, family_keys in _SUBFAMILIES:
         if not keys.isdisjoint(family_keys):
             found.extend(family(o, n))
+    if found and ("enum" in keys or "const" in keys):
+        # A finite set of values is checked value by value against the other side.
+        if _values_kept(o, n, ctx.old.dialect.level == 0, ctx.new.dialect.level == 0):
+            found = _without_bit(found, "backward")
+        if _values_kept(n, o, ctx.new.dialect.level == 0, ctx.old.dialect.level == 0):
+            found = _without_bit(found, "forward")
     return found
+
+
+_WITHOUT: dict[str, dict[str, Breaks]] = {
+    "backward": {"both": "forward", "backward": "none"},
+    "forward": {"both": "backward", "forward": "none"},
+}
+
+
+def _without_bit(found: list[Change], bit: str) -> list[Change]:
+    keep = _WITHOUT[bit]
+    side = "old" if bit == "backward" else "new"
+    return [c if c.kind == "unknown" or c.breaks not in keep else change(
+        c.kind, c.path, keep[c.breaks],
+        c.explanation + f" (yet every value the {side} schema allows stays allowed)")
+        for c in found]
+
+
+def _values_kept(a: View, b: View, a_draft4: bool, b_draft4: bool) -> bool:
+    """Whether every value `a` allows (a finite set of scalars) is allowed by `b`'s
+    scalar keywords, judged as the validator judges them."""
+    allowed = values(a)
+    if allowed is None or any(isinstance(v, dict | list) for v in allowed.values()):
+        return False
+    for value in allowed.values():
+        if _accepts(a, value, a_draft4) is not False and _accepts(b, value, b_draft4) is not True:
+            return False
+    return True
+
+
+def _accepts(view: View, value: Any, draft4: bool) -> bool | None:
+    """Whether the scalar keywords of `view` accept the scalar `value` (None: cannot tell)."""
+    declared = types(view)
+    if declared is not None and not any(_is_type(value, t, draft4) for t in declared):
+        return False
+    allowed = values(view)
+    if allowed is not None and canonical(value) not in allowed:
+        return False
+    number = _number(value)
+    if number is not None:
+        for key, lower, strict in (("minimum", True, False), ("maximum", False, False),
+                                   ("exclusiveMinimum", True, True),
+                                   ("exclusiveMaximum", False, True)):
+            bound = view.get(key)
+            if bound is None:
+                continue
+            limit = _number(bound)
+            if limit is None:
+                return None
+            if (number < limit or (strict and number == limit)) if lower else (
+                    number > limit or (strict and number == limit)):
+                return False
+        divisor = view.get("multipleOf")
+        if divisor is not None:
+            try:
+                quotient = value / divisor if isinstance(divisor, float) else None
+                fails = (int(quotient) != quotient) if quotient is not None \
+                    else bool(value % divisor)
+            except (OverflowError, ZeroDivisionError, TypeError):
+                return None
+            if fails:
+                return False
+    if isinstance(value, str):
+        if "format" in view:
+            return None  # the format checker decides
+        if len(value) < view.get("minLength", 0) or len(value) > view.get("maxLength", len(value)):
+            return False
+        pattern = view.get("pattern")
+        if pattern is not None:
+            try:
+                if re.search(pattern, value) is None:
+                    return False
+            except (re.error, TypeError):
+                return None
+    elif "format" in view:
+        return None
+    return True
+
+
+def _is_type(value: Any, name: str, draft4: bool) -> bool:
+    if name == "integer":
+        if isinstance(value, bool):
+            return False
+        return isinstance(value, int) or (not draft4 and isinstance(value, float)
+                                          and value.is_integer())
+    if name == "number":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return {"null": value is None, "boolean": isinstance(value, bool),
+            "string": isinstance(value, str)}.get(name, False)
 
 
 _SUBFAMILIES = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 REF_KEYS = frozenset({"$ref", "$dynamicRef", "$recursiveRef"})
@@ -23,6 +24,10 @@ def scan(node: Any, memo: dict[int, int], data: bool = False) -> int:
     if type(node) is dict:
         if not REF_KEYS.isdisjoint(node):
             found = HAS_REF
+        if "multipleOf" in node and not data:
+            # `2 == 2.0` in Python, but the validator divides by a float and takes an int
+            # modulo: a multipleOf is never judged by raw equality.
+            found |= HAS_BOOL_NUMBER
         for key, value in node.items():
             kind = type(value)
             if kind is dict or kind is list:
@@ -41,16 +46,29 @@ def scan(node: Any, memo: dict[int, int], data: bool = False) -> int:
     return found
 
 
-def index_anchors(node: Any, anchors: dict[str, Any]) -> None:
-    if isinstance(node, dict):
-        anchor = node.get("$anchor")
-        if isinstance(anchor, str):
-            anchors.setdefault(anchor, node)
-        legacy = node.get("$id", node.get("id"))
-        if isinstance(legacy, str) and legacy.startswith("#"):
-            anchors.setdefault(legacy[1:], node)
-        for value in node.values():
-            index_anchors(value, anchors)
-    elif isinstance(node, list):
-        for value in node:
-            index_anchors(value, anchors)
+def canonical(value: Any) -> str:
+    """A key equal for JSON values JSON Schema treats as equal (1 == 1.0, key order),
+    and different for `true` and `1`. Scalars take a short tagged form (the hot path);
+    containers their sorted JSON text."""
+    kind = type(value)
+    if kind is str:
+        return "s" + str(value)
+    if kind is bool:
+        return "b1" if value else "b0"
+    if kind is int:
+        return "n" + str(value)
+    if kind is float:
+        return "n" + (str(int(value)) if value.is_integer() else repr(value))
+    if value is None:
+        return "z"
+    return "j" + json.dumps(_canon(value), sort_keys=True, separators=(",", ":"))
+
+
+def _canon(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _canon(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_canon(v) for v in value]
+    return value

@@ -1,0 +1,125 @@
+"""Base URIs, embedded resources and anchors of one schema document, per dialect.
+
+The walk follows referencing's own description of each draft (which keywords hold
+subschemas, what `$id`/`id` means, which anchors exist): the same library the validator
+resolves references with, so a reference resolves here to what the validator reaches.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote, urldefrag, urljoin
+
+from referencing import jsonschema as specs
+
+from senate.compat.dialect import Dialect
+
+# A base for documents without `$id`: relative references then resolve to URIs that no
+# resource has, so they are remote, as they are for the validator.
+ROOT_URI = "https://senate.invalid/schema.json"
+_SPECS = {"draft-04": specs.DRAFT4, "draft-06": specs.DRAFT6, "draft-07": specs.DRAFT7,
+          "2019-09": specs.DRAFT201909, "2020-12": specs.DRAFT202012}
+
+
+class Resources:
+    """Where every subschema of a document sits: its base URI, resources and anchors."""
+
+    def __init__(self, root: Any, dialect: Dialect) -> None:
+        self.spec = _SPECS[dialect.name]
+        self.base_of: dict[int, str] = {}
+        self.resources: dict[str, Any] = {}
+        self.anchors: dict[tuple[str, str], Any] = {}
+        self.root_uri = ROOT_URI
+        if isinstance(root, dict):
+            found = self.spec.id_of(root)
+            if isinstance(found, str):
+                self.root_uri = urldefrag(urljoin(ROOT_URI, found))[0]
+        self.resources[self.root_uri] = root
+        if _has_markers(root):
+            self._walk(root, self.root_uri, own_id=False)
+        # else: no subschema has an id or an anchor, so every base is the root's and the
+        # walk would find nothing (it is the slow part of a large comparison).
+
+    @property
+    def embedded(self) -> bool:
+        """Whether any subschema starts a resource of its own (a dynamic scope to track)."""
+        return len(self.resources) > 1
+
+    def _walk(self, node: Any, base: str, own_id: bool = True) -> None:
+        stack = [(node, base, own_id)]
+        while stack:
+            node, base, own_id = stack.pop()
+            if not isinstance(node, dict):
+                continue
+            if own_id:
+                found = self.spec.id_of(node)
+                if isinstance(found, str):
+                    base = urldefrag(urljoin(base, found))[0]
+                    self.resources.setdefault(base, node)
+            self.base_of[id(node)] = base
+            for anchor in self.spec.anchors_in(node):
+                self.anchors.setdefault((base, anchor.name), node)
+            stack.extend((sub, base, True) for sub in self.spec.subresources_of(node))
+
+    def base(self, node: Any) -> str:
+        return self.base_of.get(id(node), self.root_uri)
+
+    def lookup(self, ref: str, base: str) -> tuple[Any, str | None, str]:
+        """(target, problem, absolute URI): problem "remote" when no resource has the URI."""
+        # As referencing does: a fragment-only reference stays in the current resource
+        # (urljoin would drop a base such as urn:...).
+        if ref.startswith("#"):
+            uri, fragment = base, ref[1:]
+            absolute = base + ref
+        else:
+            absolute = urljoin(base, ref)
+            uri, fragment = urldefrag(absolute)
+        resource = self.resources.get(uri)
+        if resource is None:
+            return None, "remote", absolute
+        if fragment.startswith("/"):
+            fragment = unquote(fragment)
+        if fragment and not fragment.startswith("/"):
+            target = self.anchors.get((uri, fragment))
+            if target is None:
+                return None, f"$ref {ref!r} names no anchor", absolute
+            return target, None, absolute
+        node: Any = resource
+        node_base = uri
+        for token in fragment.split("/")[1:] if fragment else []:
+            token = token.replace("~1", "/").replace("~0", "~")
+            if isinstance(node, dict) and token in node:
+                node = node[token]
+            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+                node = node[int(token)]
+            else:
+                return None, f"$ref {ref!r} does not resolve", absolute
+            if id(node) in self.base_of:
+                node_base = self.base_of[id(node)]
+        if isinstance(node, dict) and id(node) not in self.base_of:
+            # A target outside the keywords that hold subschemas: the validator resolves
+            # what is inside it against the base reached so far (its own id not applied).
+            self._walk(node, node_base, own_id=False)
+        return node, None, absolute
+
+
+_MARKERS = frozenset({"$id", "id", "$anchor", "$dynamicAnchor"})
+
+
+def _has_markers(root: Any) -> bool:
+    """Whether any object below the root holds a string under an id or anchor key (a
+    cheap over-approximation of "has an embedded resource or an anchor")."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if type(node) is dict:
+            if node is not root and not _MARKERS.isdisjoint(node) and any(
+                    type(node.get(k)) is str for k in _MARKERS):
+                return True
+            if node is root and ("$anchor" in node or "$dynamicAnchor" in node or any(
+                    str(node.get(k, "")).startswith("#") for k in ("$id", "id"))):
+                return True
+            stack.extend(v for v in node.values() if type(v) is dict or type(v) is list)
+        elif type(node) is list:
+            stack.extend(v for v in node if type(v) is dict or type(v) is list)
+    return False
