@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -357,7 +358,7 @@ def test_openapi_documents_the_signed_write_flow(url: str) -> None:
 
 def test_serve_command_exists(governed: Governed) -> None:
     out = subprocess.run(
-        ["/work/main/.venv/bin/python", "-c", "from senate.cli.main import main; main()",
+        [sys.executable, "-c", "from senate.cli.main import main; main()",
          "serve", "--help"],
         capture_output=True, text=True, env={"PYTHONPATH": str(Path(__file__).parent.parent
                                                                / "tools")},
