@@ -8,6 +8,7 @@ and a COMMIT inside it would let half a migration land.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from senate.sqltext import split_statements
@@ -50,8 +51,7 @@ def analyse(sql: str, dialect: str) -> SqlReport:
         except ParseError as exc:
             first = exc.errors[0] if exc.errors else {}
             line = stmt.line + int(first.get("line") or 1) - 1
-            desc = first.get("description") or str(exc).splitlines()[0]
-            errors.append(SqlIssue(line, stmt.text, f"syntax error ({desc})"))
+            errors.append(SqlIssue(line, stmt.text, f"syntax error ({_readable(first, exc)})"))
             continue
         except TokenError as exc:
             errors.append(SqlIssue(stmt.line, stmt.text, f"syntax error ({exc})"))
@@ -66,6 +66,30 @@ def analyse(sql: str, dialect: str) -> SqlReport:
             if reason:
                 destructive.append(SqlIssue(stmt.line, stmt.text, reason))
     return SqlReport(tuple(errors), tuple(destructive))
+
+
+# sqlglot names the incomplete node by its Python class; say it in SQL instead.
+_MISSING = re.compile(r"Required keyword: '(\w+)' missing for <class '[\w.]*?(\w+)'>")
+_OPERAND = {"this": "left-hand side", "expression": "right-hand side"}
+_OPERATORS = {"EQ": "=", "NEQ": "<>", "GT": ">", "GTE": ">=", "LT": "<", "LTE": "<=",
+              "Add": "+", "Sub": "-", "Mul": "*", "Div": "/", "And": "AND", "Or": "OR",
+              "Like": "LIKE", "Is": "IS", "In": "IN", "Between": "BETWEEN", "Not": "NOT"}
+
+
+def _readable(error: dict[str, object], exc: Exception) -> str:
+    description = str(error.get("description") or str(exc).splitlines()[0])
+    missing = _MISSING.search(description)
+    if missing is None:
+        return description
+    part, node = missing.groups()
+    where = f" near column {error['col']}" if error.get("col") else ""
+    if node in _OPERATORS:
+        what = f"the {_OPERAND.get(part, 'operand')} of {_OPERATORS[node]} is missing"
+    elif node == "Paren":
+        what = "nothing between the parentheses"
+    else:
+        what = f"the {node.upper()} part is incomplete"
+    return f"incomplete statement{where}: {what}"
 
 
 def _transaction_control(tree: object) -> str | None:

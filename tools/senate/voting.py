@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from senate.commits import agent_for_key, signed_commit
-from senate.errors import ConflictError, UsageError
+from senate.errors import ClosedError, ConflictError
 from senate.git import GitRepo
 from senate.proposals import branch_ref, find_proposal, policy_at
 from senate.tally import VoteValue
@@ -39,7 +39,7 @@ def cast(
     for attempt in range(ATTEMPTS):
         ref = find_proposal(git, proposal_id)
         if ref.location != "branch":
-            raise UsageError(
+            raise ClosedError(
                 f"proposal {proposal_id} is {ref.location}; voting on it is closed",
                 "open a new proposal to change the schema again",
             )

@@ -5,7 +5,7 @@ from typing import Any
 
 import click
 
-from senate.cli.output import emit, json_option, repo_path
+from senate.cli.output import emit, governed_repo, json_option
 
 
 def _load(ctx: click.Context, spec: str) -> tuple[dict[str, Any], str]:
@@ -21,11 +21,10 @@ def _load(ctx: click.Context, spec: str) -> tuple[dict[str, Any], str]:
         except OSError as exc:
             raise UsageError(f"cannot read {spec}: {exc.strerror}") from exc
     elif "@" in spec:
-        from senate.git import GitRepo
         from senate.registry import load_schema
 
         artifact_type, _, rev = spec.partition("@")
-        git = GitRepo.open(repo_path(ctx))
+        git = governed_repo(ctx)
         schema = load_schema(git, artifact_type, git.resolve(rev))
     else:
         raise UsageError(f"{spec!r} is neither a file nor TYPE@REV", "e.g. experiment@main")
@@ -90,11 +89,10 @@ def _defaults(ctx: click.Context, mode: str | None, policy: str | None) -> tuple
     if mode is not None and policy is not None:
         return mode, policy
     from senate.errors import SenateError
-    from senate.git import GitRepo
     from senate.proposals import main_tip, policy_at
 
     try:
-        git = GitRepo.open(repo_path(ctx))
+        git = governed_repo(ctx)
         compat = policy_at(git, main_tip(git)).compatibility
         return mode or compat.mode, policy or compat.open_content
     except SenateError:

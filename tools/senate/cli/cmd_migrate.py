@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from senate.cli.output import emit, json_option, repo_path
+from senate.cli.output import emit, governed_repo, json_option
 from senate.cli.remote_opts import push_option, write_through
 
 DIALECTS = ["sqlite", "postgres"]
@@ -23,11 +23,10 @@ def migrate() -> None:
 @click.pass_context
 def generate(ctx: click.Context, push_remote: str | None) -> None:
     """Render migrations/<dialect>/ for every merged proposal that has none (one commit)."""
-    from senate.git import GitRepo
     from senate.git.repo import MAIN
     from senate.migrate.generate import generate as run_generate
 
-    git = GitRepo.open(repo_path(ctx))
+    git = governed_repo(ctx)
     done = write_through(git, push_remote, [f"refs/heads/{MAIN}"], lambda: run_generate(git))
     if done.commit is None:
         emit(done.to_json(), "nothing to generate: every merged proposal has its migration")
@@ -47,10 +46,9 @@ def generate(ctx: click.Context, push_remote: str | None) -> None:
 def verify(ctx: click.Context, dialect: str, dsn: str | None, samples: Path | None,
            rev: str | None) -> int:
     """Apply the whole chain to a fresh database, validating artifacts after each step."""
-    from senate.git import GitRepo
     from senate.migrate.verify import verify as run_verify
 
-    report = run_verify(GitRepo.open(repo_path(ctx)), dialect, dsn, samples, rev)
+    report = run_verify(governed_repo(ctx), dialect, dsn, samples, rev)
     emit(report.to_json(), report.render())
     return 0 if report.ok else 1
 
@@ -63,9 +61,8 @@ def verify(ctx: click.Context, dialect: str, dsn: str | None, samples: Path | No
 @click.pass_context
 def apply(ctx: click.Context, url: str, rev: str | None) -> None:
     """Apply pending migrations, each in its own transaction."""
-    from senate.git import GitRepo
     from senate.migrate.apply import apply as run_apply
 
-    done = run_apply(GitRepo.open(repo_path(ctx)), url, rev)
+    done = run_apply(governed_repo(ctx), url, rev)
     text = "\n".join(f"applied {n}" for n in done.applied) or "nothing to apply"
     emit(done.to_json(), f"{text} ({done.already} already applied)")
