@@ -157,3 +157,22 @@ def test_hook_says_what_retry_after_means(governed: Any) -> None:
     assert done.returncode == 1 and "it moved while you pushed" in done.stderr
     [line] = [x for x in done.stderr.splitlines() if "retry after" in x]
     assert "queued push(es) ahead of yours" in line and RETRY_RE.search(line)
+
+
+# --- item 19: the Python client takes a key file path as well as a loaded key ----------
+
+
+def test_client_accepts_key_paths(governed: Any) -> None:
+    from apikit import serve_in_thread
+    from conftest import RATIONALE
+
+    from senate.api.client import SenateClient
+
+    with serve_in_thread(governed.path) as url, SenateClient(url) as client:
+        made = client.propose(str(governed.keys["bob"].private), artifact_type="experiment",
+                              change_type="add_field", field="lab_notes",
+                              field_spec={"type": "string"}, rationale=RATIONALE)
+        voted = client.vote(made["id"], governed.keys["alice"].private, "approve", "fine")
+        assert voted["agent"] == "alice" and voted["tally"]["approve"] == 1
+        with pytest.raises(Exception, match="cannot read key file"):
+            client.vote(made["id"], str(governed.path / "no-such-key"), "approve")

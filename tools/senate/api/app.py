@@ -185,8 +185,9 @@ def create_app(repo_path: str | Path, body_limit: int = DEFAULT_LIMIT) -> FastAP
     def post_comment(proposal_id: ProposalId, body: SignedCommit) -> Written:
         return _write(repo(), proposal_id, body, "comment", memo)
 
-    from senate.web.pages import router
+    from senate.web.pages import home, router
 
+    app.include_router(home())
     app.include_router(router(repo))
     return app
 

@@ -7,6 +7,7 @@ branch moved meanwhile (409 stale_parent) it rebuilds on the new tip and tries a
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from typing import Any
@@ -19,6 +20,21 @@ from senate.api.commitbytes import commit_bytes, identity_now, sign_commit
 from senate.errors import KINDS, SenateError, kind_for_status
 from senate.tally import VoteValue
 from senate.trailers import format_vote_message
+
+
+# A loaded key, or the path of an OpenSSH ed25519 private key file (as `--key` takes).
+KeyLike = Ed25519PrivateKey | str | os.PathLike[str]
+
+
+def as_key(key: KeyLike) -> Ed25519PrivateKey:
+    if isinstance(key, Ed25519PrivateKey):
+        return key
+    if isinstance(key, str | os.PathLike):
+        return sshsig.load_private_key(os.fspath(key))
+    from senate.errors import UsageError
+
+    raise UsageError(f"a key must be an Ed25519PrivateKey or a key file path, not "
+                     f"{type(key).__name__}", "pass the path of your private key file")
 
 
 class ApiError(SenateError):
@@ -99,15 +115,18 @@ class SenateClient:
         return found
 
     # -- writes --------------------------------------------------------------------
-    def vote(self, proposal_id: str, key: Ed25519PrivateKey, decision: VoteValue,
+    def vote(self, proposal_id: str, key: KeyLike, decision: VoteValue,
              reason: str = "") -> dict[str, Any]:
-        return self._ballot(proposal_id, key, decision, reason, "vote")
+        """Cast a signed vote; `key` is a loaded key or the path of the key file."""
+        return self._ballot(proposal_id, as_key(key), decision, reason, "vote")
 
-    def comment(self, proposal_id: str, key: Ed25519PrivateKey, text: str) -> dict[str, Any]:
-        return self._ballot(proposal_id, key, None, text, "comment")
+    def comment(self, proposal_id: str, key: KeyLike, text: str) -> dict[str, Any]:
+        return self._ballot(proposal_id, as_key(key), None, text, "comment")
 
-    def propose(self, key: Ed25519PrivateKey, **metadata: Any) -> dict[str, Any]:
-        """Open a proposal: draft, sign, submit; metadata as in ProposalDraftRequest."""
+    def propose(self, key: KeyLike, **metadata: Any) -> dict[str, Any]:
+        """Open a proposal: draft, sign, submit; metadata as in ProposalDraftRequest
+        (artifact_type, change_type, field, field_spec, rationale, ...)."""
+        key = as_key(key)
         public = sshsig.PublicKey.from_crypto(key.public_key()).openssh()
         for attempt in range(self.attempts):
             draft = self.post("/api/senate/schema-proposal/draft",
