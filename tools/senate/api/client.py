@@ -21,7 +21,6 @@ from senate.errors import KINDS, SenateError, kind_for_status
 from senate.tally import VoteValue
 from senate.trailers import format_vote_message
 
-
 # A loaded key, or the path of an OpenSSH ed25519 private key file (as `--key` takes).
 KeyLike = Ed25519PrivateKey | str | os.PathLike[str]
 
