@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "schema": ("senate.cli.cmd_schema:schema", "List and show the schemas in the registry."),
     "validate": ("senate.cli.cmd_schema:validate", "Validate artifact metadata documents."),
     "propose": ("senate.cli.cmd_propose:propose", "Open a schema-change proposal."),
+    "amend": ("senate.cli.cmd_amend:amend", "Amend your open proposal (the votes go stale)."),
     "proposals": ("senate.cli.cmd_propose:proposals", "List proposals and their status."),
     "show": ("senate.cli.cmd_propose:show", "Show a proposal: metadata, diff, migration."),
     "diff": ("senate.cli.cmd_diff:diff", "Semantic diff and compatibility of two schemas."),

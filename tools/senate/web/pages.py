@@ -109,7 +109,8 @@ def router(repo: Callable[[], GitRepo]) -> APIRouter:
         git = repo()
         d = proposal_detail(git, proposal_id)
         changes = sorted(d["compatibility"]["changes"],
-                         key=lambda c: (BREAK_ORDER.get(c["breaks"], 0), c["path"]))
+                         key=lambda c: (not c["breaking"], BREAK_ORDER.get(c["breaks"], 0),
+                                        c["path"]))
         return page("proposal.html.j2", title=f"Proposal {proposal_id}", d=d, meta=d["metadata"],
                     tally=d["tally"], changes=changes, diffs=schema_diffs(git, d),
                     votes=votes_view(d["tally"]))
