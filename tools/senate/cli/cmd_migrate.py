@@ -36,7 +36,9 @@ def generate(ctx: click.Context, push_remote: str | None) -> None:
 
 
 @migrate.command()
-@click.option("--dialect", type=click.Choice(DIALECTS), default="sqlite", show_default=True)
+@click.option("--dialect", type=click.Choice(DIALECTS), default="sqlite", show_default=True,
+              help="The SQL database to verify on: a fresh SQLite file, or a scratch "
+              "database on the PostgreSQL server of --dsn.")
 @click.option("--dsn", metavar="URL", help="PostgreSQL server to create a scratch database on.")
 @click.option("--samples", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="Extra sample artifacts: DIR/<type>/*.json.")

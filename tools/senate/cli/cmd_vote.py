@@ -169,7 +169,8 @@ def roster_list(ctx: click.Context) -> None:
 
 
 @roster.command("allowed-signers")
-@click.option("--rev", default="main", show_default=True)
+@click.option("--rev", default="main", show_default=True,
+              help="Branch or commit whose senate.toml roster to print.")
 @click.pass_context
 def allowed_signers(ctx: click.Context, rev: str) -> None:
     """Print an allowed-signers file for `git verify-commit` (gpg.ssh.allowedSignersFile)."""
