@@ -46,9 +46,10 @@ def amend(ctx: click.Context, proposal_id: str, spec: str | None, rationale: str
     private = load_private_key(key)
     done = write_through(git, push_remote, proposal_refs(proposal_id),
                          lambda: amend_proposal(git, private, proposal_id, amendment))
-    result = count(git, proposal_id).to_json()
-    stale = sorted({i["agent"] for i in result["ignored"]
-                    if i["reason"] == "stale" and i.get("agent")})
+    counted = count(git, proposal_id)
+    result = counted.to_json()
+    stale = sorted({b.agent for b in counted.ballots
+                    if b.kind == "vote" and b.problem == "stale" and b.agent})
     for mismatch in done.mismatches:
         warn(f"{mismatch}; the check will fail until the proposal is corrected")
     emit({"id": done.id, "commit": done.commit, "previous_tip": done.previous_tip,
