@@ -93,3 +93,29 @@ def test_sql_syntax_errors_speak_sql_not_python() -> None:
         assert issue.message.startswith("syntax error")
     [issue] = analyse("UPDATE t SET a = 1 WHERE b =", "sqlite").errors
     assert "right-hand side of =" in issue.message
+
+
+def test_cli_wording_is_reworded_for_the_api() -> None:
+    from senate.api.errors import for_api
+
+    assert for_api("use --change modify_field to change it") == (
+        'use change_type "modify_field" to change it')
+    assert for_api("rename_field needs --new-name NAME") == "rename_field needs new_name"
+    assert for_api("run `senate schema list` for the known types") == (
+        "run `GET /api/schemas` for the known types")
+    assert for_api("check --key") is None  # only makes sense on the command line
+    assert for_api(None) is None
+
+
+def test_an_unexpected_failure_is_exit_3_without_a_traceback(
+        governed: Governed, cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import senate.schema_view
+
+    def broken(*args: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(senate.schema_view, "schema_rows", broken)
+    result = cli("--repo", governed.path, "schema", "list", "--json")
+    assert result.code == 3 and "Traceback" not in result.out + result.err
+    error = result.json()["error"]
+    assert error["kind"] == "internal" and "RuntimeError: boom" in error["message"]
