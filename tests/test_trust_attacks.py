@@ -436,6 +436,14 @@ def test_a_commit_dated_past_2_63_never_crashes(
     assert check_push(g.git, [RefUpdate(before, crafted, branch(pid))])
     if as_content:
         assert count(g.git, pid).problems
+    import httpx
+    from apikit import serve_in_thread
+
+    with serve_in_thread(g.path) as url:
+        for path in (f"/api/senate/schema-proposal/{pid}", "/api/senate/schema-proposals",
+                     f"/senate/proposals/{pid}", f"/api/senate/schema-proposal/{pid}/head"):
+            answer = httpx.get(url + path)
+            assert answer.status_code < 500, (path, answer.text)
 
 
 # -- class 9: agents without voting rights ----------------------------------------------

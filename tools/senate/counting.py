@@ -18,6 +18,7 @@ from senate.content import content_id, scope_problems
 from senate.errors import SenateError
 from senate.git import GitRepo
 from senate.git.repo import RawDelta
+from senate.govcount import GovernanceCount, governance_count
 from senate.policy import POLICY_FILE, Policy
 from senate.proposal import ProposalMeta
 from senate.proposal_sql import check_proposal_sql
@@ -63,6 +64,7 @@ class Count:
     ballots: tuple[Ballot, ...]
     compat: Compat
     problems: tuple[str, ...] = field(default=())  # block approval whatever the votes
+    governance: GovernanceCount | None = None  # governance proposals: who decides
 
     @property
     def status(self) -> Status:
@@ -91,7 +93,11 @@ class Count:
         ]
 
     def ignored(self) -> list[dict[str, Any]]:
+        cosigns = set(self.governance.cosign_commits) if self.governance else set()
         out = [
+            {"commit": b.commit, "reason": "cosignature", "agent": None,
+             "detail": "signed by a key this governance change adds or rotates: its proof "
+             "of possession, not an eligible vote"} if b.commit in cosigns else
             {"commit": b.commit, "reason": b.problem, "detail": b.detail, "agent": b.agent}
             for b in self.ballots
             if b.problem is not None and not b.touches_files
@@ -127,6 +133,7 @@ class Count:
             "eligible_agents": list(t.eligible),
             "backward_compatible": self.compat.backward_compatible,
             "problems": list(self.problems),
+            "governance": self.governance.to_json() if self.governance else None,
             "reasons": {b.commit: b.text for b in self.ballots if b.kind == "vote"},
             "debate": [
                 {"agent": b.agent, "commit": b.commit, "text": b.text, "time": b.time}
@@ -169,6 +176,17 @@ def integrity(
     return Integrity(tuple(deltas), cid, verdict, tuple(problems))
 
 
+def cosign_commits(git: GitRepo, ref: ProposalRef, found: Integrity) -> tuple[str, ...]:
+    """The ballots signed by a key a governance proposal adds or rotates: proofs of
+    possession, not forgeries (the hook accepts them)."""
+    meta = ref.meta(git)
+    if meta.proposal_type != "governance":
+        return ()
+    gov = governance_count(git, ref, meta, policy_at(git, ref.main), found.content_id,
+                           found.judgement.opened_at, found.judgement.ballots)
+    return gov.cosign_commits
+
+
 def count_ref(
     git: GitRepo, ref: ProposalRef, now: int | None = None, memo: BallotMemo | None = None,
 ) -> Count:
@@ -183,6 +201,13 @@ def count_ref(
     compat = compute_compat(git, ref, meta, policy, changed)
     sql = check_proposal_sql(git, ref.tip, ref.id)
     rule = choose_rule(policy, meta, compat, changed, sql.destructive)
+    eligible = [a.name for a in policy.voters]
+    gov: GovernanceCount | None = None
+    if meta.proposal_type == "governance":
+        gov = governance_count(git, ref, meta, policy, found.content_id, verdict.opened_at,
+                               verdict.ballots)
+        rule, eligible = gov.rule, list(gov.eligible)
+        problems += list(gov.problems)
     votes = [
         CastVote(b.agent, b.vote, b.commit)
         for b in verdict.ballots
@@ -192,11 +217,11 @@ def count_ref(
     now = int(_time.time()) if now is None else now
     opened = verdict.opened_at
     closed = window is not None and opened is not None and now > opened + window * 3600
-    result = tally(votes, [a.name for a in policy.voters], rule, window_closed=closed)
+    result = tally(votes, eligible, rule, window_closed=closed)
     problems += list(compat.mismatches)
     problems += [f"the migration SQL does not parse: {e}" for e in sql.errors]
     return Count(ref.id, ref, meta, found.content_id, result, verdict.ballots, compat,
-                 tuple(dict.fromkeys(problems)))
+                 tuple(dict.fromkeys(problems)), gov)
 
 
 def schema_problems(git: GitRepo, deltas: Sequence[RawDelta]) -> list[str]:

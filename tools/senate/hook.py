@@ -111,7 +111,7 @@ def check_main_commit(git: GitRepo, oid: str, history: Mainline, now: int) -> li
 
 # -- proposal branches -------------------------------------------------------------------
 def check_proposal_branch(git: GitRepo, u: RefUpdate, by_ref: dict[str, RefUpdate]) -> list[str]:
-    from senate.counting import integrity
+    from senate.counting import cosign_commits, integrity
 
     pid = u.ref[len(BRANCH_PREFIX):]
     if u.new is None:
@@ -133,8 +133,9 @@ def check_proposal_branch(git: GitRepo, u: RefUpdate, by_ref: dict[str, RefUpdat
     chain = [b.commit for b in found.judgement.ballots]
     fresh = chain[chain.index(u.old) + 1:] if u.old in chain else chain
     new = set(fresh)
+    cosigns = set(cosign_commits(git, ProposalRef(pid, "branch", u.new, main, lineage), found))
     for b in found.judgement.ballots:
-        if b.commit not in new or b.touches_files:
+        if b.commit not in new or b.touches_files or b.commit in cosigns:
             continue
         if b.problem in STRUCTURAL:
             reasons.append(f"{b.kind} commit {b.commit[:12]} is invalid ({b.problem}): "

@@ -19,6 +19,7 @@ from senate.tomlfast import loads_flat
 POLICY_FILE = "senate.toml"
 NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,38}$")
 IDENT_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+COMMIT_RE = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 
 CompatMode = Literal["backward", "forward", "full"]
 OpenContent = Literal["lenient", "strict"]
@@ -43,6 +44,8 @@ class Rules:
     denominator: int = 3
     voting_window_hours: int | None = None
     debate_period_hours: int | None = None
+    # A governance change's own threshold (e.g. 2/3); None: every eligible agent.
+    governance: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,8 @@ class Policy:
     rules: Rules = Rules()
     compatibility: Compatibility = Compatibility()
     storage: Storage = Storage()
+    # `senate adopt`: the last commit before governance (history up to it predates Senate).
+    adopted_after: str | None = None
 
     @property
     def voters(self) -> tuple[Agent, ...]:
@@ -104,6 +109,13 @@ def parse_policy(text: str, source: str = POLICY_FILE) -> Policy:
     )
     if rules.numerator > rules.denominator:
         raise UsageError(f"{source}: [rules] approval fraction is above 1")
+    if "governance_numerator" in rules_t or "governance_denominator" in rules_t:
+        fraction = (_int(rules_t, "governance_numerator", 0, source, minimum=1),
+                    _int(rules_t, "governance_denominator", 0, source, minimum=1))
+        if fraction[0] > fraction[1]:
+            raise UsageError(f"{source}: [rules] governance fraction is above 1")
+        rules = Rules(rules.numerator, rules.denominator, rules.voting_window_hours,
+                      rules.debate_period_hours, fraction)
     compat_t = _table(data, "compatibility", source)
     mode = compat_t.get("mode", "backward")
     open_content = compat_t.get("open_content", "lenient")
@@ -122,11 +134,17 @@ def parse_policy(text: str, source: str = POLICY_FILE) -> Policy:
                 "use lowercase letters, digits and underscores",
             )
         storage_values[field] = value
+    adopted_after = _table(data, "senate", source).get("adopted_after")
+    if adopted_after is not None and (not isinstance(adopted_after, str)
+                                      or not COMMIT_RE.match(adopted_after)):
+        raise UsageError(f"{source}: [senate] adopted_after = {adopted_after!r} is not a "
+                         "full commit id")
     return Policy(
         agents=agents,
         rules=rules,
         compatibility=Compatibility(mode, open_content),
         storage=Storage(**storage_values),
+        adopted_after=adopted_after,
     )
 
 

@@ -94,8 +94,16 @@ def main_events(git: GitRepo, main: str) -> dict[str, MainEvent]:
     known = _EVENTS.get(main)
     if known is not None:
         return known
-    out: dict[str, MainEvent] = {}
-    for oid in git.first_parent_history_index(main)[0]:
+    line = git.first_parent_history_index(main)[0]
+    # Main only grows: start from the newest ancestor already indexed (oldest event wins,
+    # so the newer commits can only add ids).
+    start, out = 0, {}
+    for at in range(len(line) - 2, -1, -1):
+        older = _EVENTS.get(line[at])
+        if older is not None:
+            start, out = at + 1, dict(older)
+            break
+    for oid in line[start:]:
         data = git.read_commit(oid)
         head = git.head_of(data) if data is not None else None
         if data is None or head is None or b"enate-" not in data:

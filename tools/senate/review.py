@@ -6,6 +6,7 @@ from typing import Any
 
 from senate.counting import Count, count_ref
 from senate.git import GitRepo
+from senate.policy import POLICY_FILE
 from senate.proposal import PROPOSALS_DIR
 from senate.proposals import all_proposal_ids, find_proposal
 from senate.registry import SCHEMA_DIR
@@ -83,8 +84,9 @@ def semantic_text(c: Count) -> str:
 def detail_of(git: GitRepo, c: Count) -> dict[str, Any]:
     proposal_id = c.proposal
     sql = git.read_file(c.ref.tip, f"{PROPOSALS_DIR}/{proposal_id}/migration.sql")
-    schema_paths = [
-        p for p in git.changed_paths(c.ref.base, c.ref.tip) if p.startswith(f"{SCHEMA_DIR}/")
+    schema_paths = [  # a governance proposal's diff is its senate.toml edit
+        p for p in git.changed_paths(c.ref.base, c.ref.tip)
+        if p.startswith(f"{SCHEMA_DIR}/") or p == POLICY_FILE
     ]
     return {
         "id": proposal_id,
@@ -114,14 +116,22 @@ def render_detail(d: dict[str, Any], semantic: str) -> str:
     meta = d["metadata"]
     compat = d["compatibility"]
     tally = d["tally"]
+    if meta["proposal_type"] == "governance":
+        change = ", ".join(f"{k}={v}" for k, v in meta["governance"].items())
+        head = [f"  governance: {change}", f"  proposer {meta['proposer']}, opened "
+                f"{meta['created_at']}"]
+    else:
+        head = [
+            f"  {meta['change_type']} on {meta['target_artifact_type']}"
+            + (f".{meta['field']}" if meta.get("field") else "")
+            + (f" -> {meta['new_name']}" if meta.get("new_name") else ""),
+            f"  proposer {meta['proposer']}, opened {meta['created_at']}",
+            f"  claim: {'backward compatible' if meta['backward_compatible'] else 'breaking'}; "
+            f"Senate: {_verdict(compat['backward_compatible'])}",
+        ]
     lines = [
         f"{d['id']}  [{d['status']}]",
-        f"  {meta['change_type']} on {meta['target_artifact_type']}"
-        + (f".{meta['field']}" if meta.get("field") else "")
-        + (f" -> {meta['new_name']}" if meta.get("new_name") else ""),
-        f"  proposer {meta['proposer']}, opened {meta['created_at']}",
-        f"  claim: {'backward compatible' if meta['backward_compatible'] else 'breaking'}; "
-        f"Senate: {_verdict(compat['backward_compatible'])}",
+        *head,
         f"  rule: {tally['rule']} ({tally['rule_reason']})",
         f"  votes: {tally['approve']} approve, {tally['reject']} reject, "
         f"{tally['abstain']} abstain; {tally['required']} of {tally['eligible']} needed",

@@ -53,16 +53,27 @@ class Generated:
 
 
 def merged_proposals(git: GitRepo, tip: str) -> list[Merged]:
-    """Merge commits on main's first-parent line naming a proposal, oldest first."""
+    """Merge commits on main's first-parent line naming a schema proposal, oldest first."""
     out: list[Merged] = []
     for oid in git.first_parent_history(tip):
         if len(git.commit_parents(oid)) < 2:
             continue
         ids = [t.value for t in parse_trailers(git.commit_message(oid))
                if t.key.lower() == "senate-proposal"]
-        if len(ids) == 1:
+        if len(ids) == 1 and not _governance(git, oid, ids[0]):
             out.append(Merged(oid, ids[0]))
     return list(reversed(out))
+
+
+def _governance(git: GitRepo, merge: str, proposal_id: str) -> bool:
+    """A governance proposal edits senate.toml only: there is no migration to generate."""
+    import json
+
+    raw = git.read_file(merge, f"{PROPOSALS_DIR}/{proposal_id}/proposal.json")
+    try:
+        return raw is not None and json.loads(raw).get("proposal_type") == "governance"
+    except (ValueError, AttributeError):
+        return False  # load_change reports the malformed metadata
 
 
 def _iso(when: int) -> str:
@@ -111,8 +122,12 @@ def _check_proposer_sql(proposal_id: str, path: str, sql: str, dialect: str) -> 
 
 
 def root_commit(git: GitRepo, tip: str) -> str:
-    *_, root = git.first_parent_history(tip)
-    return root
+    """Where governance starts: the root, or the adoption commit of an adopted repository
+    (the baseline holds the registry as it was adopted, not as it was years before)."""
+    from senate.adopt import governance_start
+
+    line = list(reversed(list(git.first_parent_history(tip))))
+    return line[governance_start(git, line).index]
 
 
 def plan(git: GitRepo, tip: str) -> tuple[dict[str, bytes], list[str]]:
