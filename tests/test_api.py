@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -144,7 +145,7 @@ def test_cli_server_unreachable(governed: Governed, cli: Any) -> None:
     result = cli("vote", "0001-x", "approve", "--key", governed.keys["alice"].private,
                  "--server", f"http://127.0.0.1:{free_port()}", "--json")
     assert result.code == 1
-    assert result.json()["error"]["kind"] == "ApiError"
+    assert result.json()["error"]["kind"] == "unavailable"
     assert "cannot reach" in result.json()["error"]["message"]
 
 
@@ -180,11 +181,11 @@ def test_proposal_draft_must_be_signed_as_drafted(governed: Governed, url: str) 
     files = draft["files"]
     answer = httpx.post(url + "/api/senate/schema-proposal",
                         json={"commit": unsigned, "files": files})
-    assert answer.status_code == 403 and answer.json()["error"]["kind"] == "unsigned"
+    assert answer.status_code == 403 and answer.json()["error"]["reason"] == "unsigned"
     by_bob = sign_commit(key(governed, "bob"), unsigned.encode()).decode()
     answer = httpx.post(url + "/api/senate/schema-proposal",
                         json={"commit": by_bob, "files": files})
-    assert answer.status_code == 403 and answer.json()["error"]["kind"] == "author_mismatch"
+    assert answer.status_code == 403 and answer.json()["error"]["reason"] == "author_mismatch"
     edited = unsigned.replace("Use case:", "Use case (edited):")
     signed = sign_commit(key(governed, "alice"), edited.encode()).decode()
     answer = httpx.post(url + "/api/senate/schema-proposal",
@@ -227,7 +228,7 @@ def test_bad_requests(governed: Governed, pid: str, url: str) -> None:
     error_of(httpx.post(vote_url, json=["commit"]), 422)
     error_of(httpx.post(vote_url, json={"commit": "tree 00\n\nhello"}), 422)
     big = {"commit": "x" * 70_000}
-    assert error_of(httpx.post(vote_url, json=big), 413)["kind"] == "body_too_large"
+    assert error_of(httpx.post(vote_url, json=big), 413)["reason"] == "body_too_large"
     chunked = httpx.post(vote_url, content=iter([b'{"commit": "', b"y" * 70_000, b'"}']))
     error_of(chunked, 413)
     error_of(httpx.get(url + "/api/schemas/Bad.Name"), 422)
@@ -250,22 +251,22 @@ def test_forged_and_wrong_votes(governed: Governed, pid: str, url: str) -> None:
 
     good = signed_vote(governed, pid, "alice")
     unsigned = good[: good.index(b"gpgsig ")] + good[good.index(b"\n\n") + 1:]
-    assert error_of(post(unsigned), 403)["kind"] == "unsigned"
-    assert error_of(post(signed_vote(governed, pid, "dave")), 403)["kind"] == "unknown_key"
+    assert error_of(post(unsigned), 403)["reason"] == "unsigned"
+    assert error_of(post(signed_vote(governed, pid, "dave")), 403)["reason"] == "unknown_key"
     mismatch = signed_vote(governed, pid, "alice", author="bob")
-    assert error_of(post(mismatch), 403)["kind"] == "author_mismatch"
+    assert error_of(post(mismatch), 403)["reason"] == "author_mismatch"
     tampered = good.replace(b"Senate-Vote: approve", b"Senate-Vote: reject ")
     tampered = tampered.replace(b"vote(" + pid.encode() + b"): approve",
                                 b"vote(" + pid.encode() + b"): reject")
-    assert error_of(post(tampered), 403)["kind"] == "bad_signature"
+    assert error_of(post(tampered), 403)["reason"] == "bad_signature"
     stale = error_of(post(signed_vote(governed, pid, "alice").replace(
         tip(governed, pid).encode(), b"0" * 40)), 409)
-    assert stale["kind"] == "stale_parent" and stale["details"]["tip"] == tip(governed, pid)
+    assert stale["reason"] == "stale_parent" and stale["details"]["tip"] == tip(governed, pid)
     comment = signed_vote(governed, pid, "bob", None, reason="a thought")
-    assert error_of(post(comment), 422)["kind"] == "wrong_kind"
+    assert error_of(post(comment), 422)["reason"] == "wrong_kind"
     other = signed_vote(governed, pid, "bob").replace(
         f"Senate-Proposal: {pid}".encode(), b"Senate-Proposal: 0099-other")
-    assert error_of(post(other), 422)["kind"] in {"ambiguous", "wrong_proposal"}
+    assert error_of(post(other), 422)["reason"] in {"ambiguous", "wrong_proposal"}
     assert (all_refs(governed), objects(governed)) == before
     assert post(good).status_code == 201
 
@@ -303,10 +304,10 @@ def test_no_votes_on_closed_proposals(governed: Governed, pid: str, url: str,
     close(governed, pid)
     answer = httpx.post(f"{url}/api/senate/schema-proposal/{pid}/vote",
                         json={"commit": ballot.decode()})
-    assert error_of(answer, 409)["kind"] == "proposal_closed"
+    assert error_of(answer, 409)["reason"] == "proposal_closed"
     with pytest.raises(ApiError) as caught:
         client.comment(pid, key(governed, "bob"), "too late?")
-    assert caught.value.kind == "proposal_closed"
+    assert caught.value.reason == "proposal_closed"
 
 
 # -- review pages --------------------------------------------------------------------
@@ -368,7 +369,7 @@ def test_openapi_documents_the_signed_write_flow(url: str) -> None:
 
 def test_serve_command_exists(governed: Governed) -> None:
     out = subprocess.run(
-        ["/work/main/.venv/bin/python", "-c", "from senate.cli.main import main; main()",
+        [sys.executable, "-c", "from senate.cli.main import main; main()",
          "serve", "--help"],
         capture_output=True, text=True, env={"PYTHONPATH": str(Path(__file__).parent.parent
                                                                / "tools")},

@@ -84,4 +84,4 @@ def test_not_a_repository(tmp_path: Path, cli: Any) -> None:
     result = cli("--repo", tmp_path, "schema", "list")
     assert result.code == 2 and "not a git repository" in result.err
     result = cli("--repo", tmp_path, "schema", "list", "--json")
-    assert result.json()["error"]["kind"] == "NotFoundError"
+    assert result.json()["error"]["kind"] == "not_found"

@@ -530,4 +530,4 @@ def test_the_api_refuses_ballots_on_a_blocked_proposal(governed: Governed, cli: 
         client = SenateClient(url)
         with pytest.raises(ApiError) as caught:
             client.vote(pid, load_private_key(g.keys["bob"].private), "approve", "fine")
-        assert caught.value.kind == "blocked"
+        assert caught.value.reason == "blocked"

@@ -92,3 +92,25 @@ def test_proposal_page_in_chromium(governed: Governed, cli: Any, browser: Any) -
         page.goto(f"{url}/senate/proposals")
         assert page.locator("#status-open tr").count() == 3  # header + two proposals
         page.close()
+
+
+def test_api_docs_render_with_the_network_off(governed: Governed, browser: Any) -> None:
+    """Every request to a host other than the server is refused: /docs must still render."""
+    refused: list[str] = []
+    with serve_in_thread(governed.path) as url:
+        page = browser.new_page()
+
+        def only_local(route: Any) -> None:
+            if route.request.url.startswith(url):
+                route.continue_()
+            else:
+                refused.append(route.request.url)
+                route.abort()
+
+        page.route("**/*", only_local)
+        page.goto(f"{url}/docs")
+        page.wait_for_selector(".swagger-ui .info .title", timeout=20_000)
+        assert "Senate" in page.locator(".swagger-ui .info .title").inner_text()
+        assert page.locator(".opblock").count() >= 5  # the operations are listed
+        page.close()
+    assert refused == []

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from senate import sshsig
-from senate.errors import UsageError
+from senate.errors import ForbiddenError
 from senate.git import GitRepo, Person
 from senate.policy import Agent, Policy
 
@@ -17,7 +17,7 @@ def agent_for_key(policy: Policy, key: Ed25519PrivateKey) -> Agent:
     public = sshsig.PublicKey.from_crypto(key.public_key())
     agent = policy.by_key().get(public.blob)
     if agent is None:
-        raise UsageError(
+        raise ForbiddenError(
             f"the key {public.fingerprint()} is not on the roster in senate.toml",
             "sign with the key registered for your agent, or get it added by a governance "
             "proposal",

@@ -15,6 +15,7 @@ waits (briefly) for those to land before it compares old values.
 from __future__ import annotations
 
 import fcntl
+import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -30,10 +31,15 @@ PENDING_FILE = "senate-hook.pending"
 LOCK_WAIT = 120.0  # seconds before we give up and refuse: the server is overloaded
 LAND_WAIT = 2.0  # seconds to wait for the previous accepted update to be applied
 ZERO = "0" * 40
+OBJECT_ID = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 
 
 class BusyError(Exception):
     pass
+
+
+class UnreadableUpdate(ValueError):
+    """A line of the hook's input that is not `OLD NEW REF`: the push is refused."""
 
 
 @dataclass(frozen=True)
@@ -46,11 +52,16 @@ class RefUpdate:
 
 
 def parse_updates(text: str) -> list[RefUpdate]:
+    """git's `OLD NEW REF` lines; anything else raises (enforcement fails closed: a line
+    skipped would be a ref update never checked)."""
     updates = []
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines(), 1):
         parts = line.split()
-        if len(parts) != 3:
+        if not parts:
             continue
+        if len(parts) != 3 or not all(OBJECT_ID.match(p) for p in parts[:2]):
+            raise UnreadableUpdate(f"line {number} of the hook's input is not "
+                                   f"`OLD-ID NEW-ID REF`: {line[:200]!r}")
         old, new, ref = parts
         updates.append(RefUpdate(None if old == ZERO else old, None if new == ZERO else new, ref))
     return updates

@@ -41,6 +41,14 @@ def parse_agent_option(option: str) -> AgentSpec:
         text = Path(rest).read_text()
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"cannot read public key file {rest} for agent {name!r}") from exc
+    if "PRIVATE KEY-----" in text:
+        public = Path(rest + ".pub")
+        raise UsageError(
+            f"{rest} (agent {name!r}) is a private key; --agent takes the public key",
+            f"pass {public}" + ("" if public.is_file() else
+                                f" (make it with `ssh-keygen -y -f {rest} > {public}`)")
+            + "; the private key stays with the agent",
+        )
     return AgentSpec(name, PublicKey.parse(text, f"public key of {name!r} ({rest})"),
                      default_email(name), vote)
 
@@ -96,6 +104,15 @@ def governance_files(agents: list[AgentSpec], adopted_after: str | None = None
     return files
 
 
+def create_folder(path: Path) -> None:
+    """mkdir -p, with the OS's refusal as a usage error naming the folder."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create {path}: {exc.strerror or exc}",
+                         "choose a folder in a place you can write to") from exc
+
+
 def init_repo(path: Path, agents: list[AgentSpec]) -> tuple[GitRepo, str]:
     """Create the repository at `path`; on any failure remove what this call made."""
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
@@ -104,8 +121,8 @@ def init_repo(path: Path, agents: list[AgentSpec]) -> tuple[GitRepo, str]:
         )
     files = render_files(agents)
     created = not path.exists()
+    create_folder(path)
     try:
-        path.mkdir(parents=True, exist_ok=True)
         git = GitRepo.init(path)
         tree = git.build_tree(None, files)
         who = Person("senate", "senate@agents.invalid")

@@ -26,8 +26,7 @@ WorkTree = Literal["absent", "updated", "stale"]  # main not checked out / in st
 class LocalChanges(SenateError):
     """The work tree showing main has changes that updating it could lose."""
 
-    exit_code = 1
-    http_status = 409
+    kind = "conflict"
 
 
 def advance_main(git: GitRepo, new: str, expected_old: str) -> WorkTree:

@@ -37,14 +37,49 @@ def proposal_detail(git: GitRepo, proposal_id: str) -> dict[str, Any]:
     return detail_of(git, count_ref(git, find_proposal(git, proposal_id)))
 
 
+def renames(c: Count) -> dict[str, str]:
+    """old -> new name of the field a rename_field proposal renames (else empty)."""
+    meta = c.meta
+    if meta.change_type == "rename_field" and meta.field and meta.new_name:
+        return {meta.field: meta.new_name}
+    return {}
+
+
+def schema_of_target(c: Count) -> str:
+    return f"{SCHEMA_DIR}/{c.meta.target_artifact_type}.json"
+
+
+def explained_changes(c: Count) -> list[dict[str, Any]]:
+    """The semantic changes as a reader should see them (a rename as one rename), each
+    marked `breaking` when it breaks in senate.toml's compatibility mode."""
+    from senate.compat.model import breaks_in
+    from senate.compat.renames import explain_renames
+
+    mode: Any = c.compat.mode
+    if not c.compat.reports:
+        changes = list(c.compat.changes)
+    else:
+        changes = []
+        for path, report in c.compat.reports:
+            if path == schema_of_target(c):
+                report = explain_renames(report, renames(c))
+            changes += [ch.to_json() for ch in report.changes]
+    return [dict(ch, breaking=ch["kind"] == "unknown" or breaks_in(ch["breaks"], mode))  # type: ignore[arg-type]
+            for ch in changes]
+
+
 def semantic_text(c: Count) -> str:
     """The compat engine's rendering for each changed schema, breaking changes first."""
     from senate.compat import render_text
+    from senate.compat.renames import explain_renames
 
     if not c.compat.reports:
         return "(no schema changes)"
     mode: Any = c.compat.mode
-    return "\n".join(f"{path}:\n{render_text(report, mode)}" for path, report in c.compat.reports)
+    return "\n".join(
+        f"{path}:\n"
+        f"{render_text(explain_renames(report, renames(c)) if path == schema_of_target(c) else report, mode)}"  # noqa: E501
+        for path, report in c.compat.reports)
 
 
 def detail_of(git: GitRepo, c: Count) -> dict[str, Any]:
@@ -67,7 +102,8 @@ def detail_of(git: GitRepo, c: Count) -> dict[str, Any]:
         "compatibility": {
             "backward_compatible": c.compat.backward_compatible,
             "forward_compatible": c.compat.forward_compatible,
-            "changes": list(c.compat.changes),
+            "mode": c.compat.mode,
+            "changes": explained_changes(c),
             "mismatches": list(c.compat.mismatches),
             # What a verdict rests on (the lenient open-content assumption, ...): shown.
             "assumptions": [f"{path}: {note}" for path, report in c.compat.reports

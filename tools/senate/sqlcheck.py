@@ -21,6 +21,7 @@ with every function call either one sqlglot knows as a standard function or on P
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -116,8 +117,8 @@ def classify(
         except ParseError as exc:
             first = exc.errors[0] if exc.errors else {}
             line = stmt.line + int(first.get("line") or 1) - 1
-            desc = first.get("description") or str(exc).splitlines()[0]
-            out.append(Verdict(line, stmt.text, "refused", f"does not parse ({desc})"))
+            out.append(Verdict(line, stmt.text, "refused",
+                               f"does not parse ({_readable(first, exc)})"))
             continue
         except TokenError as exc:
             out.append(Verdict(stmt.line, stmt.text, "refused", f"does not parse ({exc})"))
@@ -373,3 +374,27 @@ _JUDGES: tuple[tuple[str, Any], ...] = (
 def short(text: str, limit: int = 80) -> str:
     one = " ".join(text.split())
     return one if len(one) <= limit else one[: limit - 3] + "..."
+
+
+# sqlglot names the incomplete node by its Python class; say it in SQL instead.
+_MISSING = re.compile(r"Required keyword: '(\w+)' missing for <class '[\w.]*?(\w+)'>")
+_OPERAND = {"this": "left-hand side", "expression": "right-hand side"}
+_OPERATORS = {"EQ": "=", "NEQ": "<>", "GT": ">", "GTE": ">=", "LT": "<", "LTE": "<=",
+              "Add": "+", "Sub": "-", "Mul": "*", "Div": "/", "And": "AND", "Or": "OR",
+              "Like": "LIKE", "Is": "IS", "In": "IN", "Between": "BETWEEN", "Not": "NOT"}
+
+
+def _readable(error: dict[str, object], exc: Exception) -> str:
+    description = str(error.get("description") or str(exc).splitlines()[0])
+    missing = _MISSING.search(description)
+    if missing is None:
+        return description
+    part, node = missing.groups()
+    where = f" near column {error['col']}" if error.get("col") else ""
+    if node in _OPERATORS:
+        what = f"the {_OPERAND.get(part, 'operand')} of {_OPERATORS[node]} is missing"
+    elif node == "Paren":
+        what = "nothing between the parentheses"
+    else:
+        what = f"the {node.upper()} part is incomplete"
+    return f"incomplete statement{where}: {what}"

@@ -49,14 +49,21 @@ def check_schema(schema: dict[str, Any], source: str) -> None:
 
 
 def validate_document(schema: dict[str, Any], name: str, document: Any) -> DocResult:
-    """All errors, the best match first (as check-jsonschema orders them)."""
+    """All errors, the best match first (as check-jsonschema orders them). The schema
+    must be valid (check_schema); one that still cannot be applied is a UsageError."""
     import jsonschema
-    from jsonschema.exceptions import best_match, relevance
+    from jsonschema.exceptions import UnknownType, best_match, relevance
+    from referencing.exceptions import Unresolvable
 
     validator = jsonschema.Draft202012Validator(
         schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
     )
-    errors = list(validator.iter_errors(document))
+    try:
+        errors = list(validator.iter_errors(document))
+    except (UnknownType, Unresolvable) as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise UsageError(f"the schema cannot be applied to {name}: {first}",
+                         "the schema itself is invalid; fix it on main") from exc
     if not errors:
         return DocResult(name, ())
     best = best_match(errors)

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from senate import sshsig
 from senate.commits import agent_for_key, signed_commit
 from senate.content import content_id_between
-from senate.errors import ConflictError, UsageError
+from senate.errors import ClosedError, ConflictError, ForbiddenError, UsageError
 from senate.git import GitRepo
 from senate.policy import Agent, Policy
 from senate.proposals import ProposalRef, branch_ref, find_proposal, policy_at
@@ -42,7 +42,7 @@ def cast(
     for attempt in range(ATTEMPTS):
         ref = find_proposal(git, proposal_id)
         if ref.location != "branch":
-            raise UsageError(
+            raise ClosedError(
                 f"proposal {proposal_id} is {ref.location}; voting on it is closed",
                 "open a new proposal to change the schema again",
             )
@@ -53,7 +53,7 @@ def cast(
                              "vote approve to prove possession of the key the change adds")
         agent = new_key or agent_for_key(policy, key)
         if vote is not None and not agent.vote and new_key is None:
-            raise UsageError(f"{agent.name} has no voting rights",
+            raise ForbiddenError(f"{agent.name} has no voting rights",
                              "a member without voting rights may comment, not vote; rights "
                              "are granted by a governance proposal")
         cid = content_id_between(git, ref.base, ref.tip)

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI
 from fastapi import Path as PathParam
+from fastapi_offline import FastAPIOffline
 
 from senate.api import errors
 from senate.api.bodylimit import DEFAULT_LIMIT, BodyLimit
@@ -30,6 +31,7 @@ from senate.api.models import (
     Written,
 )
 from senate.git import GitRepo
+from senate.governed import open_governed
 
 REPO_ENV = "SENATE_SERVE_REPO"
 ProposalId = Annotated[str, PathParam(pattern=PROPOSAL_ID, description="e.g. 0007-some-name")]
@@ -69,14 +71,18 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 def create_app(repo_path: str | Path, body_limit: int = DEFAULT_LIMIT) -> FastAPI:
     path = Path(repo_path)
-    GitRepo.open(path)  # fail at startup, not on the first request
+    open_governed(path)  # fail at startup, not on the first request
 
     def repo() -> GitRepo:
         return GitRepo.open(path)
 
     memo = BoundedMemo()  # ballots already checked, so a write's tally costs O(new commits)
 
-    app = FastAPI(title="Senate", version="1", description=DESCRIPTION, responses=ERRORS)
+    # Swagger UI's assets come from the fastapi-offline package, served from /static-offline-docs:
+    # the docs render with no network (no CDN), and Swagger UI's online validator is off.
+    app: FastAPI = FastAPIOffline(title="Senate", version="1", description=DESCRIPTION,
+                                  responses=ERRORS,
+                                  swagger_ui_parameters={"validatorUrl": None})
     errors.install(app)
     app.add_middleware(BodyLimit, limit=body_limit)
 
@@ -113,10 +119,11 @@ def create_app(repo_path: str | Path, body_limit: int = DEFAULT_LIMIT) -> FastAP
     def validate(artifact_type: TypeName, body: ValidateRequest) -> dict[str, Any]:
         from senate.proposals import main_tip
         from senate.registry import check_type_name, load_schema
-        from senate.validation import validate_document
+        from senate.validation import check_schema, validate_document
 
         git = repo()
         schema = load_schema(git, check_type_name(artifact_type), main_tip(git))
+        check_schema(schema, f"the schema of {artifact_type} on main")
         results = [validate_document(schema, f"documents[{n}]", doc)
                    for n, doc in enumerate(body.documents)]
         return {"type": artifact_type, "valid": all(r.valid for r in results),
@@ -181,8 +188,9 @@ def create_app(repo_path: str | Path, body_limit: int = DEFAULT_LIMIT) -> FastAP
     def post_comment(proposal_id: ProposalId, body: SignedCommit) -> Written:
         return _write(repo(), proposal_id, body, "comment", memo)
 
-    from senate.web.pages import router
+    from senate.web.pages import home, router
 
+    app.include_router(home())
     app.include_router(router(repo))
     return app
 

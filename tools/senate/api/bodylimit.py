@@ -77,7 +77,8 @@ class BodyLimit:
 
     async def _refuse(self, send: Send, size: str) -> None:
         payload = json.dumps({"error": {
-            "kind": "body_too_large",
+            "kind": "too_large",
+            "reason": "body_too_large",
             "message": f"the request body ({size} bytes) exceeds {self.limit} bytes",
             "hint": "send smaller requests: one commit or a few documents at a time",
         }}).encode()

@@ -7,6 +7,7 @@ branch moved meanwhile (409 stale_parent) it rebuilds on the new tip and tries a
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from typing import Any
@@ -16,23 +17,40 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from senate import sshsig
 from senate.api.commitbytes import commit_bytes, identity_now, sign_commit
-from senate.errors import SenateError
+from senate.errors import KINDS, SenateError, kind_for_status
 from senate.tally import VoteValue
 from senate.trailers import format_vote_message
 
-RETRYABLE = frozenset({"stale_parent", "ConflictError"})
+# A loaded key, or the path of an OpenSSH ed25519 private key file (as `--key` takes).
+KeyLike = Ed25519PrivateKey | str | os.PathLike[str]
+
+
+def as_key(key: KeyLike) -> Ed25519PrivateKey:
+    if isinstance(key, Ed25519PrivateKey):
+        return key
+    if isinstance(key, str | os.PathLike):
+        return sshsig.load_private_key(os.fspath(key))
+    from senate.errors import UsageError
+
+    raise UsageError(f"a key must be an Ed25519PrivateKey or a key file path, not "
+                     f"{type(key).__name__}", "pass the path of your private key file")
 
 
 class ApiError(SenateError):
-    """An error answer from the server, with its HTTP status and reason code."""
+    """An error answer from the server: its kind (so the CLI exits as it would locally),
+    the precise reason where the server gave one, and the HTTP status it came with."""
 
     def __init__(self, status: int, kind: str, message: str, hint: str | None,
-                 details: dict[str, Any] | None = None) -> None:
+                 details: dict[str, Any] | None = None, reason: str | None = None) -> None:
         super().__init__(message, hint)
-        self.http_status = status
-        self.exit_code = 2 if status in (404, 413, 422) else 1
-        self.kind = kind
+        self.status = status
+        self.kind = kind if kind in KINDS else kind_for_status(status)
+        self.reason = reason
         self.details = details or {}
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind == "conflict"
 
 
 class SenateClient:
@@ -61,7 +79,7 @@ class SenateClient:
         try:
             return self.http.request(method, path, **kwargs)
         except httpx.TransportError as exc:
-            raise ApiError(503, "unreachable", f"cannot reach {self.http.base_url}: {exc}",
+            raise ApiError(503, "unavailable", f"cannot reach {self.http.base_url}: {exc}",
                            "check the --server URL and that `senate serve` runs") from exc
 
     def schemas(self) -> list[dict[str, Any]]:
@@ -90,20 +108,24 @@ class SenateClient:
                 self._identities[agent["fingerprint"]] = (agent["name"], agent["email"])
         found = self._identities.get(fingerprint)
         if found is None:
-            raise ApiError(403, "unknown_key", f"the key {fingerprint} is not on the roster",
-                           "use the key registered for your agent in senate.toml")
+            raise ApiError(403, "forbidden", f"the key {fingerprint} is not on the roster",
+                           "use the key registered for your agent in senate.toml",
+                           reason="unknown_key")
         return found
 
     # -- writes --------------------------------------------------------------------
-    def vote(self, proposal_id: str, key: Ed25519PrivateKey, decision: VoteValue,
+    def vote(self, proposal_id: str, key: KeyLike, decision: VoteValue,
              reason: str = "") -> dict[str, Any]:
-        return self._ballot(proposal_id, key, decision, reason, "vote")
+        """Cast a signed vote; `key` is a loaded key or the path of the key file."""
+        return self._ballot(proposal_id, as_key(key), decision, reason, "vote")
 
-    def comment(self, proposal_id: str, key: Ed25519PrivateKey, text: str) -> dict[str, Any]:
-        return self._ballot(proposal_id, key, None, text, "comment")
+    def comment(self, proposal_id: str, key: KeyLike, text: str) -> dict[str, Any]:
+        return self._ballot(proposal_id, as_key(key), None, text, "comment")
 
-    def propose(self, key: Ed25519PrivateKey, **metadata: Any) -> dict[str, Any]:
-        """Open a proposal: draft, sign, submit; metadata as in ProposalDraftRequest."""
+    def propose(self, key: KeyLike, **metadata: Any) -> dict[str, Any]:
+        """Open a proposal: draft, sign, submit; metadata as in ProposalDraftRequest
+        (artifact_type, change_type, field, field_spec, rationale, ...)."""
+        key = as_key(key)
         public = sshsig.PublicKey.from_crypto(key.public_key()).openssh()
         for attempt in range(self.attempts):
             draft = self.post("/api/senate/schema-proposal/draft",
@@ -115,10 +137,10 @@ class SenateClient:
                     {"commit": signed.decode("utf-8"), "files": draft["files"]})
                 return created
             except ApiError as exc:
-                if exc.kind not in RETRYABLE:
+                if not exc.retryable:
                     raise
                 _pause(attempt)
-        raise ApiError(409, "gave_up", f"main kept moving: {self.attempts} attempts", None)
+        raise ApiError(409, "conflict", f"main kept moving: {self.attempts} attempts", None)
 
     def _ballot(self, proposal_id: str, key: Ed25519PrivateKey, decision: VoteValue | None,
                 reason: str, kind: str) -> dict[str, Any]:
@@ -134,11 +156,11 @@ class SenateClient:
                     f"/api/senate/schema-proposal/{proposal_id}/{kind}", body)
                 return written
             except ApiError as exc:
-                if exc.kind not in RETRYABLE:
+                if not exc.retryable:
                     raise
                 state = exc.details if "tree" in exc.details else self.head(proposal_id)
                 _pause(attempt)
-        raise ApiError(409, "gave_up",
+        raise ApiError(409, "conflict",
                        f"proposal/{proposal_id} kept moving: {self.attempts} attempts", None)
 
     @staticmethod
@@ -150,9 +172,9 @@ class SenateClient:
         if response.is_success:
             return data
         error = data.get("error", {}) if isinstance(data, dict) else {}
-        raise ApiError(response.status_code, str(error.get("kind", "http")),
+        raise ApiError(response.status_code, str(error.get("kind", "")),
                        str(error.get("message", response.text[:200])), error.get("hint"),
-                       error.get("details"))
+                       error.get("details"), error.get("reason"))
 
 
 def _pause(attempt: int) -> None:

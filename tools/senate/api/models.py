@@ -42,7 +42,11 @@ def shallow(value: Any) -> Any:
 
 
 class ErrorDetail(Strict):
-    kind: str = Field(description="The error class or the precise reason code.")
+    kind: str = Field(description="One of the error kinds listed in the README: "
+                      "invalid_input, not_found, forbidden, closed, conflict, too_large, "
+                      "failed, unavailable, internal.")
+    reason: str | None = Field(default=None, description="The precise cause where one is "
+                               "known, e.g. bad_signature, stale_parent.")
     message: str
     hint: str | None = None
     details: dict[str, Any] | None = Field(

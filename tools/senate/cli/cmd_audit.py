@@ -18,10 +18,12 @@ def audit(ctx: click.Context, fetch_remote: str | None) -> int:
     from senate.audit import audit as run_audit
     from senate.audit import mainline
     from senate.git import GitRepo
+    from senate.governed import require_governed
 
     git = GitRepo.open(repo_path(ctx))
     maybe_fetch(git, fetch_remote)
     commits = mainline(git)
+    require_governed(git, commits)
     if not OUTPUT.json and sys.stderr.isatty():
         with click.progressbar(length=max(len(commits) - 1, 0), label="auditing main",
                                file=sys.stderr) as bar:

@@ -21,7 +21,9 @@ def demo(keep: Path | None) -> None:
             click.echo(line)
 
     if keep is not None:
-        keep.mkdir(parents=True, exist_ok=True)
+        from senate.initrepo import create_folder
+
+        create_folder(keep)
         log = run_demo(keep, say)
     else:
         with tempfile.TemporaryDirectory(prefix="senate-demo-") as tmp:

@@ -5,7 +5,7 @@ from typing import Any
 
 import click
 
-from senate.cli.output import emit, json_option, repo_path
+from senate.cli.output import emit, governed_repo, json_option
 
 # senate.compat.dialect's names, spelled here so that `senate --help` does not import
 # jsonschema (tests/test_compat_dialects.py checks the two agree).
@@ -27,11 +27,10 @@ def _load(ctx: click.Context, spec: str, dialect: str) -> tuple[dict[str, Any], 
         except OSError as exc:
             raise UsageError(f"cannot read {spec}: {exc.strerror}") from exc
     elif "@" in spec:
-        from senate.git import GitRepo
         from senate.registry import load_schema
 
         artifact_type, _, rev = spec.partition("@")
-        git = GitRepo.open(repo_path(ctx))
+        git = governed_repo(ctx)
         schema = load_schema(git, artifact_type, git.resolve(rev))
     else:
         raise UsageError(f"{spec!r} is neither a file nor TYPE@REV", "e.g. experiment@main")
@@ -106,11 +105,10 @@ def _defaults(ctx: click.Context, mode: str | None, policy: str | None,
     if mode is not None and policy is not None and dialect is not None:
         return mode, policy, dialect
     from senate.errors import SenateError
-    from senate.git import GitRepo
     from senate.proposals import main_tip, policy_at
 
     try:
-        git = GitRepo.open(repo_path(ctx))
+        git = governed_repo(ctx)
         compat = policy_at(git, main_tip(git)).compatibility
         return (mode or compat.mode, policy or compat.open_content,
                 dialect or compat.dialect)

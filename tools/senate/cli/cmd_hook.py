@@ -44,6 +44,7 @@ def install(path: str, force: bool) -> None:
     from senate.git import GitRepo
     from senate.git.remote import enable_push_options
 
+    # An empty bare repository is fine: the hook is installed before main is pushed.
     git = GitRepo.open(path)
     target = git.path / "hooks" / HOOK_NAME
     if target.exists() and MARKER not in target.read_text(errors="replace") and not force:
@@ -63,6 +64,7 @@ def check(ctx: click.Context) -> int:
     """Run by git as the pre-receive hook: read `old new ref` lines on stdin, exit 1
     with the reasons on stderr (shown to the pusher as `remote: ...`) to refuse."""
     from senate.hooklock import (
+        UnreadableUpdate,
         leave_queue,
         parse_updates,
         push_ticket,
@@ -75,7 +77,11 @@ def check(ctx: click.Context) -> int:
 
     # git runs the hook with GIT_DIR set (".", the bare repository) as the cwd.
     git_dir = Path(os.environ.get("GIT_DIR") or repo_path(ctx)).resolve()
-    updates = parse_updates(sys.stdin.read())
+    try:
+        updates = parse_updates(sys.stdin.read())
+    except UnreadableUpdate as exc:
+        click.echo(f"senate: refused the push: {exc}", err=True)
+        return 1
     ticket = push_ticket(dict(os.environ))
     try:
         with serialized(git_dir):
@@ -90,7 +96,9 @@ def check(ctx: click.Context) -> int:
                 click.echo(f"senate: queued: {ahead} agent(s) waited longer; push again "
                            "shortly", err=True)
             if stale or ahead:
-                click.echo(f"senate: retry after {ahead}", err=True)
+                # Read by senate's own clients (senate.sharing.RETRY_RE) to wait their turn.
+                click.echo(f"senate: retry after {ahead}: {ahead} queued push(es) ahead of "
+                           "yours; fetch and push again", err=True)
                 return 1
             from senate.git.remote import open_as_git_does
             from senate.hook import check_push

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import click
 
-from senate.cli.output import emit, json_option, repo_path
+from senate.cli.output import emit, governed_repo, json_option
 from senate.cli.remote_opts import push_option, write_through
 
 
@@ -23,14 +23,13 @@ def merge(ctx: click.Context, proposal_id: str, key: str | None, expected_tip: s
     rejected proposal is archived instead ("rejected: <reason>") and the exit code is 1.
     """
     from senate.archiving import Archived, archive_proposal
-    from senate.git import GitRepo
     from senate.git.repo import MAIN
     from senate.mainline import worktree_note
     from senate.merging import Merged, Refused, merge_proposal
     from senate.proposals import ARCHIVE_TAG_PREFIX, branch_ref
     from senate.sshsig import load_private_key
 
-    git = GitRepo.open(repo_path(ctx))
+    git = governed_repo(ctx)
     private = load_private_key(key) if key else None
     refs = [f"refs/heads/{MAIN}", branch_ref(proposal_id), ARCHIVE_TAG_PREFIX + proposal_id]
 
@@ -75,13 +74,12 @@ def archive(ctx: click.Context, proposal_id: str, reason: str, key: str | None,
             push_remote: str | None) -> None:
     """Archive a rejected proposal, or withdraw an open one, with its votes and reasoning."""
     from senate.archiving import archive_proposal
-    from senate.git import GitRepo
     from senate.git.repo import MAIN
     from senate.mainline import worktree_note
     from senate.proposals import ARCHIVE_TAG_PREFIX, branch_ref
     from senate.sshsig import load_private_key
 
-    git = GitRepo.open(repo_path(ctx))
+    git = governed_repo(ctx)
     private = load_private_key(key) if key else None
     refs = [f"refs/heads/{MAIN}", branch_ref(proposal_id), ARCHIVE_TAG_PREFIX + proposal_id]
     done = write_through(git, push_remote, refs,

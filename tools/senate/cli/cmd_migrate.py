@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from senate.cli.output import emit, json_option, repo_path
+from senate.cli.output import emit, governed_repo, json_option
 from senate.cli.remote_opts import push_option, write_through
 
 DIALECTS = ["sqlite", "postgres"]
@@ -23,11 +23,10 @@ def migrate() -> None:
 @click.pass_context
 def generate(ctx: click.Context, push_remote: str | None) -> None:
     """Render migrations/<dialect>/ for every merged proposal that has none (one commit)."""
-    from senate.git import GitRepo
     from senate.git.repo import MAIN
     from senate.migrate.generate import generate as run_generate
 
-    git = GitRepo.open(repo_path(ctx))
+    git = governed_repo(ctx)
     done = write_through(git, push_remote, [f"refs/heads/{MAIN}"], lambda: run_generate(git))
     if done.commit is None:
         emit(done.to_json(), "nothing to generate: every merged proposal has its migration")
@@ -37,7 +36,9 @@ def generate(ctx: click.Context, push_remote: str | None) -> None:
 
 
 @migrate.command()
-@click.option("--dialect", type=click.Choice(DIALECTS), default="sqlite", show_default=True)
+@click.option("--dialect", type=click.Choice(DIALECTS), default="sqlite", show_default=True,
+              help="The SQL database to verify on: a fresh SQLite file, or a scratch "
+              "database on the PostgreSQL server of --dsn.")
 @click.option("--dsn", metavar="URL", help="PostgreSQL server to create a scratch database on.")
 @click.option("--samples", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="Extra sample artifacts: DIR/<type>/*.json.")
@@ -47,10 +48,9 @@ def generate(ctx: click.Context, push_remote: str | None) -> None:
 def verify(ctx: click.Context, dialect: str, dsn: str | None, samples: Path | None,
            rev: str | None) -> int:
     """Apply the whole chain to a fresh database, validating artifacts after each step."""
-    from senate.git import GitRepo
     from senate.migrate.verify import verify as run_verify
 
-    report = run_verify(GitRepo.open(repo_path(ctx)), dialect, dsn, samples, rev)
+    report = run_verify(governed_repo(ctx), dialect, dsn, samples, rev)
     emit(report.to_json(), report.render())
     return 0 if report.ok else 1
 
@@ -72,10 +72,9 @@ REV_OPTION = click.option("--rev", default=None, metavar="REV",
 @click.pass_context
 def apply(ctx: click.Context, url: str, rev: str | None, dry_run: bool) -> int:
     """Apply pending migrations, each in its own transaction."""
-    from senate.git import GitRepo
     from senate.migrate.apply import apply as run_apply
 
-    git = GitRepo.open(repo_path(ctx))
+    git = governed_repo(ctx)
     if dry_run:
         from senate.migrate.rehearse import rehearse
 
@@ -97,9 +96,8 @@ def apply(ctx: click.Context, url: str, rev: str | None, dry_run: bool) -> int:
 @click.pass_context
 def down(ctx: click.Context, url: str, to: int | None, rev: str | None) -> None:
     """Undo applied migrations, newest first, each in its own transaction."""
-    from senate.git import GitRepo
     from senate.migrate.down import down as run_down
 
-    done = run_down(GitRepo.open(repo_path(ctx)), url, to, rev)
+    done = run_down(governed_repo(ctx), url, to, rev)
     text = "\n".join(f"reverted {n}" for n in done.reverted) or "nothing to revert"
     emit(done.to_json(), f"{text} (now at {done.version:04d})")

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from senate.cli.output import emit, json_option, repo_path, warn
+from senate.cli.output import emit, governed_repo, json_option, repo_path, warn
 from senate.cli.remote_opts import counted, fetch_option, maybe_fetch, push_option, write_through
 
 CHANGE_TYPES = ["add_field", "modify_field", "remove_field", "add_type", "rename_field"]
@@ -93,7 +93,6 @@ def propose(
                          "give one of them, or neither to take Senate's computed verdict")
     claim = True if compatible else False if breaking else None
     assert artifact_type and change_type and rationale is not None and key
-    from senate.git import GitRepo
     from senate.propose import ProposalRequest, open_proposal
     from senate.sshsig import load_private_key
 
@@ -116,7 +115,7 @@ def propose(
         new_name=new_name,
         required=required,
     )
-    git = GitRepo.open(repo_path(ctx))
+    git = governed_repo(ctx)
     # The new branch's name is picked by open_proposal, hence the pattern: on --push it
     # is created remotely with the lease "must not exist", and a taken id means a retry
     # with the remote's branches fetched, so the next free number is chosen.
@@ -148,10 +147,12 @@ def propose(
 def proposals(ctx: click.Context, status: str | None, fetch_remote: str | None) -> None:
     """List proposals with their status."""
     from senate.git import GitRepo
+    from senate.governed import require_governed
     from senate.review import list_summaries
 
     git = GitRepo.open(repo_path(ctx))
     maybe_fetch(git, fetch_remote)
+    require_governed(git)
     rows = list_summaries(git, status)
     text = "\n".join(
         f"{r['id']:<40} {r['status']:<9} {r['change_type']:<13} {r['target_artifact_type']}"

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from senate.cli.output import emit, json_option, repo_path
+from senate.cli.output import emit, governed_repo, json_option
 
 
 @click.group()
@@ -18,11 +18,10 @@ def schema() -> None:
 @click.pass_context
 def schema_list(ctx: click.Context) -> None:
     """List the artifact types with their current versions."""
-    from senate.git import GitRepo
     from senate.proposals import main_tip
     from senate.schema_view import schema_rows
 
-    git = GitRepo.open(repo_path(ctx))
+    git = governed_repo(ctx)
     rows = schema_rows(git, main_tip(git))
     width = max((len(r["type"]) for r in rows), default=4)
     text = "\n".join(f"{r['type']:<{width}}  v{r['version']:<3} {r['title']}" for r in rows)
@@ -36,10 +35,9 @@ def schema_list(ctx: click.Context) -> None:
 @click.pass_context
 def schema_show(ctx: click.Context, artifact_type: str, rev: str) -> None:
     """Show a type's current schema, its version and its history from git."""
-    from senate.git import GitRepo
     from senate.schema_view import schema_detail
 
-    git = GitRepo.open(repo_path(ctx))
+    git = governed_repo(ctx)
     data = schema_detail(git, artifact_type, git.resolve(rev))
     lines = [f"{artifact_type} v{data['version']}", "", "history:"]
     for e in data["history"]:
@@ -58,13 +56,13 @@ def schema_show(ctx: click.Context, artifact_type: str, rev: str) -> None:
 def validate(ctx: click.Context, artifact_type: str, files: tuple[Path, ...], rev: str) -> int:
     """Validate artifact metadata FILES against TYPE's schema; exit 1 if any is invalid."""
     from senate.errors import UsageError
-    from senate.git import GitRepo
     from senate.registry import check_type_name, load_schema
-    from senate.validation import load_document, validate_document
+    from senate.validation import check_schema, load_document, validate_document
 
-    git = GitRepo.open(repo_path(ctx))
+    git = governed_repo(ctx)
     check_type_name(artifact_type)
     body = load_schema(git, artifact_type, git.resolve(rev))
+    check_schema(body, f"the schema of {artifact_type} at {rev}")
     results = []
     for path in files:
         try:

@@ -4,7 +4,7 @@ import os
 
 import click
 
-from senate.cli.output import emit, json_option, repo_path
+from senate.cli.output import emit, governed_repo, json_option, repo_path
 from senate.cli.remote_opts import counted, fetch_option, push_option, write_through
 
 
@@ -45,7 +45,6 @@ def vote(
 ) -> None:
     """Cast a signed vote: an empty commit on proposal/ID bound to its current content id."""
     from senate.counting import count
-    from senate.git import GitRepo
     from senate.sshsig import load_private_key
     from senate.voting import cast
 
@@ -62,7 +61,7 @@ def vote(
              f"approvals, status {t['status']}")
         return
 
-    git = GitRepo.open(repo_path(ctx))
+    git = governed_repo(ctx)
     private = load_private_key(key)
     done = write_through(
         git, push_remote, proposal_refs(proposal_id),
@@ -91,7 +90,6 @@ def comment(
     push_remote: str | None,
 ) -> None:
     """Add a signed debate comment (an empty commit without a vote)."""
-    from senate.git import GitRepo
     from senate.sshsig import load_private_key
     from senate.voting import cast
 
@@ -106,7 +104,7 @@ def comment(
              f"{data['agent']} commented on {proposal_id} ({data['commit'][:12]}) via {server}")
         return
 
-    git = GitRepo.open(repo_path(ctx))
+    git = governed_repo(ctx)
     private = load_private_key(key)
     done = write_through(git, push_remote, proposal_refs(proposal_id),
                          lambda: cast(git, proposal_id, private, None, message))
@@ -159,10 +157,9 @@ def roster() -> None:
 @click.pass_context
 def roster_list(ctx: click.Context) -> None:
     """List the agents, their key fingerprints and voting rights."""
-    from senate.git import GitRepo
     from senate.proposals import main_tip, policy_at
 
-    git = GitRepo.open(repo_path(ctx))
+    git = governed_repo(ctx)
     policy = policy_at(git, main_tip(git))
     rows = [{"name": a.name, "email": a.email, "fingerprint": a.key.fingerprint(),
              "vote": a.vote} for a in policy.agents]
@@ -172,12 +169,12 @@ def roster_list(ctx: click.Context) -> None:
 
 
 @roster.command("allowed-signers")
-@click.option("--rev", default="main", show_default=True)
+@click.option("--rev", default="main", show_default=True,
+              help="Branch or commit whose senate.toml roster to print.")
 @click.pass_context
 def allowed_signers(ctx: click.Context, rev: str) -> None:
     """Print an allowed-signers file for `git verify-commit` (gpg.ssh.allowedSignersFile)."""
-    from senate.git import GitRepo
     from senate.proposals import policy_at
 
-    git = GitRepo.open(repo_path(ctx))
+    git = governed_repo(ctx)
     click.echo(policy_at(git, git.resolve(rev)).allowed_signers(), nl=False)

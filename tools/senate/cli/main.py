@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "schema": ("senate.cli.cmd_schema:schema", "List and show the schemas in the registry."),
     "validate": ("senate.cli.cmd_schema:validate", "Validate artifact metadata documents."),
     "propose": ("senate.cli.cmd_propose:propose", "Open a schema-change proposal."),
+    "amend": ("senate.cli.cmd_amend:amend", "Amend your open proposal (the votes go stale)."),
     "proposals": ("senate.cli.cmd_propose:proposals", "List proposals and their status."),
     "show": ("senate.cli.cmd_propose:show", "Show a proposal: metadata, diff, migration."),
     "diff": ("senate.cli.cmd_diff:diff", "Semantic diff and compatibility of two schemas."),
@@ -72,8 +73,9 @@ class LazyGroup(click.Group):
 def cli(ctx: click.Context, repo: str) -> None:
     """Senate: JSON Schema governance as signed, voted git proposals.
 
-    Exit codes: 0 ok, 1 check failed (or the repository moved: retry), 2 usage error.
-    Every command takes --json for stable machine-readable output.
+    Exit codes: 0 ok, 1 check failed (or the repository moved: retry), 2 usage error,
+    3 internal error (a bug). Every command except serve, hook check and roster
+    allowed-signers takes --json for stable machine-readable output.
     """
     ctx.obj = {"repo": repo}
 
@@ -84,7 +86,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return the exit code; the one place errors become messages."""
-    from senate.errors import SenateError
+    from senate.errors import KINDS, SenateError
 
     OUTPUT.json = False
     try:
@@ -95,9 +97,14 @@ def run(argv: list[str] | None = None) -> int:
         click.echo("aborted", err=True)
         return 1
     except click.ClickException as exc:
-        report_error(exc.format_message(), None, "usage")
-        return 2
+        report_error(exc.format_message(), None, "invalid_input", "usage")
+        return KINDS["invalid_input"].exit_code
     except SenateError as exc:
-        report_error(exc.message, exc.hint, type(exc).__name__)
+        report_error(exc.message, exc.hint, exc.kind, exc.reason)
         return exc.exit_code
+    except Exception as exc:  # a bug: say so plainly, never show a traceback
+        report_error(f"internal error: {type(exc).__name__}: {exc}",
+                     "this is a bug in Senate; please report it with the command you ran",
+                     "internal")
+        return KINDS["internal"].exit_code
     return result if isinstance(result, int) else 0

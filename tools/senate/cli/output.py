@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    from senate.git import GitRepo
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -46,9 +49,10 @@ def emit(data: Any, text: str | None = None) -> None:
         click.echo(text if text is not None else json.dumps(data, indent=2))
 
 
-def report_error(message: str, hint: str | None, kind: str) -> None:
+def report_error(message: str, hint: str | None, kind: str, reason: str | None = None) -> None:
+    """An error as the user sees it; `kind` is one of senate.errors.KINDS."""
     if OUTPUT.json:
-        payload = {"error": {"kind": kind, "message": message, "hint": hint}}
+        payload = {"error": {"kind": kind, "reason": reason, "message": message, "hint": hint}}
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
     click.echo(f"error: {message}", err=True)
@@ -59,6 +63,13 @@ def report_error(message: str, hint: str | None, kind: str) -> None:
 def repo_path(ctx: click.Context) -> str:
     obj = ctx.find_root().obj or {}
     return str(obj.get("repo", "."))
+
+
+def governed_repo(ctx: click.Context) -> GitRepo:
+    """The --repo repository, refused unless it is governed (see senate.governed)."""
+    from senate.governed import open_governed
+
+    return open_governed(repo_path(ctx))
 
 
 def warn(message: str) -> None:

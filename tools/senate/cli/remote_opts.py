@@ -67,9 +67,11 @@ def write_through(
 def counted(repo: str, proposal_id: str, remote: str | None) -> tuple[GitRepo, Count]:
     """Open the repository, read the remote's state if asked, count the proposal."""
     from senate.counting import count
+    from senate.governed import require_governed
 
     git = GitRepo.open(repo)
     maybe_fetch(git, remote)
+    require_governed(git)
     return git, count(git, proposal_id)
 
 

@@ -25,8 +25,7 @@ ZERO = "0" * 40
 class RemoteError(SenateError):
     """The shared repository could not be reached or did not answer as expected."""
 
-    exit_code = 1
-    http_status = 502
+    kind = "unavailable"
 
 
 class AuthError(RemoteError):
@@ -40,11 +39,13 @@ class NetworkError(RemoteError):
 class RemoteNotFoundError(RemoteError):
     """No such remote name, or the URL names no repository."""
 
-    exit_code = 2
+    kind = "not_found"
 
 
 class PushRejectedError(RemoteError):
     """The server refused our update for a reason other than a race (e.g. its hook)."""
+
+    kind = "failed"
 
 
 @dataclass(frozen=True)

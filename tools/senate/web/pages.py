@@ -8,11 +8,13 @@ from typing import Any
 
 import jinja2
 from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from senate.git import GitRepo
 from senate.web.sidebyside import side_by_side
 
+# Every page answers HEAD as GET without a body (the server drops the body of a HEAD).
+PAGE = ["GET", "HEAD"]
 STATUSES = ("open", "approved", "rejected", "merged", "archived")
 BREAK_ORDER = {"both": 0, "backward": 1, "forward": 2, "none": 3}
 
@@ -52,10 +54,23 @@ def votes_view(tally: dict[str, Any]) -> dict[str, Any]:
     return {"counted": counted, "ignored": ignored}
 
 
+def home() -> APIRouter:
+    """`/` and `/senate` lead a person to the review pages."""
+    r = APIRouter(include_in_schema=False)
+
+    @r.api_route("/", methods=PAGE)
+    @r.api_route("/senate", methods=PAGE)
+    @r.api_route("/senate/", methods=PAGE)
+    def to_review_pages() -> RedirectResponse:
+        return RedirectResponse("/senate/proposals", status_code=307)
+
+    return r
+
+
 def router(repo: Callable[[], GitRepo]) -> APIRouter:
     r = APIRouter(prefix="/senate", include_in_schema=False)
 
-    @r.get("/schemas", response_class=HTMLResponse)
+    @r.api_route("/schemas", methods=PAGE, response_class=HTMLResponse)
     def schemas() -> HTMLResponse:
         from senate.proposals import main_tip
         from senate.schema_view import schema_detail, schema_rows
@@ -66,7 +81,19 @@ def router(repo: Callable[[], GitRepo]) -> APIRouter:
                 for row in schema_rows(git, main)]
         return page("schemas.html.j2", title="Schema registry", rows=rows)
 
-    @r.get("/proposals", response_class=HTMLResponse)
+    @r.api_route("/schemas/{artifact_type}", methods=PAGE, response_class=HTMLResponse)
+    def schema(artifact_type: str) -> HTMLResponse:
+        import json
+
+        from senate.proposals import main_tip
+        from senate.schema_view import schema_detail
+
+        git = repo()
+        d = schema_detail(git, artifact_type, main_tip(git))
+        return page("schema.html.j2", title=f"Schema {artifact_type}", d=d,
+                    text=json.dumps(d["schema"], indent=2, ensure_ascii=False))
+
+    @r.api_route("/proposals", methods=PAGE, response_class=HTMLResponse)
     def proposals(status: str | None = None) -> HTMLResponse:
         from senate.review import list_summaries
 
@@ -75,14 +102,15 @@ def router(repo: Callable[[], GitRepo]) -> APIRouter:
         groups = [(s, [row for row in rows if row["status"] == s]) for s in shown]
         return page("proposals.html.j2", title="Proposals", groups=groups, status=status)
 
-    @r.get("/proposals/{proposal_id}", response_class=HTMLResponse)
+    @r.api_route("/proposals/{proposal_id}", methods=PAGE, response_class=HTMLResponse)
     def proposal(proposal_id: str) -> HTMLResponse:
         from senate.review import proposal_detail
 
         git = repo()
         d = proposal_detail(git, proposal_id)
         changes = sorted(d["compatibility"]["changes"],
-                         key=lambda c: (BREAK_ORDER.get(c["breaks"], 0), c["path"]))
+                         key=lambda c: (not c["breaking"], BREAK_ORDER.get(c["breaks"], 0),
+                                        c["path"]))
         return page("proposal.html.j2", title=f"Proposal {proposal_id}", d=d, meta=d["metadata"],
                     tally=d["tally"], changes=changes, diffs=schema_diffs(git, d),
                     votes=votes_view(d["tally"]))
