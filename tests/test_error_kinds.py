@@ -15,7 +15,7 @@ from apikit import serve_in_thread
 from conftest import RATIONALE, Governed, open_add_field
 
 from senate.errors import KINDS
-from senate.sqlcheck import analyse
+from senate.sqlcheck import classify
 
 
 @pytest.fixture
@@ -88,11 +88,12 @@ def test_api_errors_use_the_documented_kinds_and_api_hints(governed: Governed,
 def test_sql_syntax_errors_speak_sql_not_python() -> None:
     for sql in ("UPDATE t SET a = 1 WHERE b =", "DELETE FROM t WHERE", "SELECT 1 +",
                 "SELECT ("):
-        [issue] = analyse(sql, "sqlite").errors
-        assert "<class" not in issue.message and "sqlglot" not in issue.message
-        assert issue.message.startswith("syntax error")
-    [issue] = analyse("UPDATE t SET a = 1 WHERE b =", "sqlite").errors
-    assert "right-hand side of =" in issue.message
+        [verdict] = classify(sql, "sqlite").statements
+        assert verdict.kind == "refused"
+        assert "<class" not in verdict.reason and "sqlglot" not in verdict.reason
+        assert verdict.reason.startswith("does not parse")
+    [verdict] = classify("UPDATE t SET a = 1 WHERE b =", "sqlite").statements
+    assert "right-hand side of =" in verdict.reason
 
 
 def test_cli_wording_is_reworded_for_the_api() -> None:
