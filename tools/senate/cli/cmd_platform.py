@@ -1,0 +1,30 @@
+"""`senate sync` and `senate impact`: the platform database's view of governance."""
+
+from __future__ import annotations
+
+import click
+
+from senate.cli.output import emit, json_option, repo_path
+from senate.cli.remote_opts import fetch_option, maybe_fetch
+
+DB_HELP = "The platform database: sqlite:///relative.db, sqlite:////abs.db or postgresql://..."
+
+
+@click.command()
+@click.option("--db", "url", required=True, metavar="URL", envvar="SENATE_PLATFORM_DSN",
+              help=DB_HELP + " (default: $SENATE_PLATFORM_DSN)")
+@fetch_option
+@json_option
+@click.pass_context
+def sync(ctx: click.Context, url: str, fetch_remote: str | None) -> None:
+    """Write proposals and votes into the platform database (one transaction, incremental).
+
+    Every status change is announced: NOTIFY senate_events on PostgreSQL, a row in the
+    senate_events table on SQLite (names from senate.toml [storage])."""
+    from senate.git import GitRepo
+    from senate.platform.sync import sync as run_sync
+
+    git = GitRepo.open(repo_path(ctx))
+    maybe_fetch(git, fetch_remote)
+    report = run_sync(git, url)
+    emit(report.to_json(), report.render())
