@@ -153,3 +153,63 @@ def test_show_and_review_page_when_senate_toml_names_the_dsn(
 def open_remove(cli: Any, g: Governed) -> str:
     return propose(cli, g, "--type", "experiment", "--change", "remove_field",
                    "--field", "design", "--breaking")
+
+
+def test_proposer_sql_cannot_reach_other_files(cli: Any, governed: Governed,
+                                               tmp_path: Any) -> None:
+    """An open proposal's SQL is anyone's text, and the review page runs it: in the
+    scratch database it can neither attach the platform database nor write a file."""
+    g, url = governed, f"sqlite:///{tmp_path / 'a.db'}"
+    seeded(cli, g, url)
+    before = sql(url, "SELECT id, metadata FROM artifacts ORDER BY id")
+    target = tmp_path / "a.db"
+    for i, attack in enumerate([
+        f"ATTACH DATABASE '{target}' AS p;\nDELETE FROM p.artifacts;\n",
+        f"VACUUM INTO '{tmp_path / 'copy.db'}';\n",
+    ]):
+        pid = propose(cli, g, "--type", "experiment", "--change", "add_field",
+                      "--field", f"f{i}", "--spec", '{"type": "number"}',
+                      sql_files={"migration.sqlite.sql": attack,
+                                 "migration.postgres.sql": "SELECT 1;\n"})
+        data = impact(cli, g, pid, url)
+        # ATTACH is refused by the authorizer; VACUUM INTO (which attaches) cannot even
+        # run inside the migration's transaction, and would be refused as well.
+        assert data["migration_error"] and ("not authorized" in data["migration_error"]
+                                            or i == 1), data
+    assert sql(url, "SELECT id, metadata FROM artifacts ORDER BY id") == before
+    assert not (tmp_path / "copy.db").exists()
+
+
+def test_endless_proposer_sql_is_stopped(cli: Any, governed: Governed, tmp_path: Any,
+                                         monkeypatch: Any) -> None:
+    from senate.platform import impact as module
+
+    monkeypatch.setattr(module, "MIGRATION_SECONDS", 0.5)
+    g, url = governed, f"sqlite:///{tmp_path / 'a.db'}"
+    seeded(cli, g, url)
+    endless = ("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) "
+               "SELECT count(*) FROM n;\n")
+    pid = propose(cli, g, "--type", "experiment", "--change", "add_field",
+                  "--field", "loops", "--spec", '{"type": "number"}',
+                  sql_files={"migration.sqlite.sql": endless,
+                             "migration.postgres.sql": "SELECT 1;\n"})
+    data = impact(cli, g, pid, url)
+    assert "interrupted" in data["migration_error"], data
+
+
+def test_confine_refuses_vacuum_into(tmp_path: Any) -> None:
+    import sqlite3
+
+    import pytest
+
+    from senate.migrate.db import _sqlite
+    from senate.platform.impact import confine
+
+    db = _sqlite(tmp_path / "scratch.db")
+    try:
+        confine(db, 5)
+        with pytest.raises(sqlite3.DatabaseError, match=r"not authorized|authorization denied"):
+            db.conn.execute(f"VACUUM INTO '{tmp_path / 'out.db'}'")
+    finally:
+        db.close()
+    assert not (tmp_path / "out.db").exists()

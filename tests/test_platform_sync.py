@@ -222,6 +222,32 @@ def test_unreadable_proposal_is_skipped_not_fatal(cli: Any, governed: Governed,
     assert sql(url, "SELECT id FROM senate_proposals") == [(good,)]
 
 
+def test_forged_and_foreign_votes_are_rows_that_do_not_count(
+    cli: Any, governed: Governed, db_url: str
+) -> None:
+    g, url = governed, db_url
+    pid = open_add_field(cli, g)
+    dave = vote(g, pid, "dave", "approve")  # dave's key is not on the roster
+    posing = vote(g, pid, "carol", "approve",  # carol's key, authored as bob
+                  author=("bob", "bob@agents.invalid"))
+    sync(cli, g, url)
+    rows = {v[2]: v for v in votes(url, pid)}
+    assert rows[dave][3] is False and rows[dave][4] == "unknown_key"
+    assert rows[posing][3] is False and rows[posing][4] == "author_mismatch"
+    assert proposal(url, pid)["approvals"] == 0
+
+
+def test_agent_written_text_is_data_not_sql(cli: Any, governed: Governed,
+                                            db_url: str) -> None:
+    g, url = governed, db_url
+    pid = open_add_field(cli, g)
+    evil = "x'); DROP TABLE senate_votes; -- " + '"; SELECT pg_sleep(5); $$ \\'
+    vote(g, pid, "alice", "approve", reason=evil)
+    sync(cli, g, url)
+    (row,) = votes(url, pid)
+    assert row[5] == evil
+
+
 S = Seen("f", "m", False, None)
 
 

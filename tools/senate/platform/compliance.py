@@ -87,7 +87,9 @@ def batches(db: Database, s: Storage, only: str | None,
             batch: int = BATCH) -> Iterator[list[tuple[Any, Any, Any]]]:
     """(id, type, metadata) rows, `batch` at a time; never the whole table."""
     where = f" WHERE {s.type_column} = {db.param}" if only is not None else ""
-    sql = f"SELECT {s.id_column}, {s.type_column}, {s.metadata_column} FROM {s.artifacts_table}"
+    # jsonb comes as text, parsed here by the fast parser rather than by psycopg's loader.
+    meta = s.metadata_column + ("::text" if db.dialect == "postgres" else "")
+    sql = f"SELECT {s.id_column}, {s.type_column}, {meta} FROM {s.artifacts_table}"
     params = (only,) if only is not None else ()
     try:
         if db.dialect == "postgres":

@@ -32,6 +32,7 @@ from senate.proposals import policy_at
 from senate.registry import parse_schema, schema_path
 
 BATCH = 2000
+MIGRATION_SECONDS = 120  # a proposer's SQL that loops forever must not hang a review page
 SIDE = "senate_impact_before"  # scratch only: each copy's original metadata and verdict
 
 
@@ -154,11 +155,32 @@ def measure(git: GitRepo, c: Count, url: str, sample: int | None = None, seed: i
         source.close()
     with tempfile.TemporaryDirectory(prefix="senate-impact-") as tmp:
         db = _sqlite(Path(tmp) / "scratch.db")
+        # A scratch copy thrown away afterwards: no journal, no fsync.
+        db.conn.execute("PRAGMA journal_mode = OFF")
+        db.conn.execute("PRAGMA synchronous = OFF")
         try:
             return _run(db, storage, base_schema, rows, up, change.name, c, population,
                         sample, limit, started)
         finally:
             db.close()
+
+
+def confine(db: Database, seconds: float) -> None:
+    """The proposer's SQL of an open proposal is anyone's text: in the scratch database it
+    may not reach any other file (ATTACH, and VACUUM INTO, which attaches) nor run for
+    longer than `seconds`."""
+    import sqlite3
+
+    def authorize(action: int, arg1: str | None, arg2: str | None, *_: Any) -> int:
+        if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH):
+            return sqlite3.SQLITE_DENY
+        if action == sqlite3.SQLITE_FUNCTION and arg2 == "load_extension":
+            return sqlite3.SQLITE_DENY
+        return sqlite3.SQLITE_OK
+
+    deadline = _time.monotonic() + seconds
+    db.conn.set_authorizer(authorize)
+    db.conn.set_progress_handler(lambda: int(_time.monotonic() > deadline), 10_000)
 
 
 def _run(db: Database, s: Storage, base_schema: dict[str, Any] | None,
@@ -184,6 +206,7 @@ def _run(db: Database, s: Storage, base_schema: dict[str, Any] | None,
                    f"{s.metadata_column}) VALUES (?, ?, ?)", artifacts)
     db.insert_many(f"INSERT INTO {SIDE} (id, valid, original) VALUES (?, ?, ?)", side)
     del artifacts, side
+    confine(db, MIGRATION_SECONDS)
     failure = db.run_migration(migration_statements(up))
     result = Impact(c.proposal, kind, population, len(rows), sample, valid_before,
                     valid_after=0, invalidated=0, fixed=0, changed=0, removed=0, examples=(),
