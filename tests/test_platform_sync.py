@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -180,10 +181,11 @@ def test_configured_table_names(cli: Any, governed: Governed, tmp_path: Any) -> 
     from migkit import commit_on_main
 
     g = governed
-    text = (g.path / "senate.toml").read_text().replace(
-        'history_table = "migration_history"',
-        'history_table = "migration_history"\nproposals_table = "gov_proposals"\n'
-        'votes_table = "gov_votes"\nevents_table = "gov_events"\nsync_table = "gov_sync"')
+    text = (g.path / "senate.toml").read_text()
+    for key, name in (("proposals_table", "gov_proposals"), ("votes_table", "gov_votes"),
+                      ("events_table", "gov_events"), ("sync_table", "gov_sync")):
+        text, n = re.subn(rf'^{key} = ".*"$', f'{key} = "{name}"', text, flags=re.M)
+        assert n == 1
     commit_on_main(g, {"senate.toml": text.encode()}, "storage names\n")
     pid = open_add_field(cli, g)
     url = f"sqlite:///{tmp_path / 'p.db'}"
@@ -246,6 +248,26 @@ def test_agent_written_text_is_data_not_sql(cli: Any, governed: Governed,
     sync(cli, g, url)
     (row,) = votes(url, pid)
     assert row[5] == evil
+
+
+def test_concurrent_syncs_write_once(cli: Any, governed: Governed, db_url: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from senate.git import GitRepo
+    from senate.platform.sync import sync as run_sync
+
+    g, url = governed, db_url
+    pids = [open_add_field(cli, g, f"field_{i}") for i in range(3)]
+    sync(cli, g, url)  # the tables exist; now three new votes and two syncs at once
+    for pid in pids:
+        vote(g, pid, "alice", "approve")
+        vote(g, pid, "bob", "approve")
+    with ThreadPoolExecutor(2) as pool:
+        reports = list(pool.map(lambda _: run_sync(GitRepo.open(g.path), url), range(2)))
+    events = [e["event"] for r in reports for e in r.events]
+    assert events == ["approved"] * 3  # announced once each, by whichever sync wrote it
+    assert sorted(p for r in reports for p in r.counted) == sorted(pids)
+    assert {proposal(url, p)["status"] for p in pids} == {"approved"}
 
 
 S = Seen("f", "m", False, None)

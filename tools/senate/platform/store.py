@@ -141,6 +141,18 @@ class SyncStore:
         return Jsonb(value)
 
 
+def read_state(db: Database, storage: Storage) -> dict[str, Seen]:
+    """The state table as it is now, without a lock (empty before the first sync)."""
+    errors = _errors(db.dialect)
+    store = SyncStore(db, storage)
+    try:
+        return store.seen()
+    except errors:
+        return {}  # no state table yet: everything is new
+    finally:
+        db.conn.rollback()
+
+
 @contextmanager
 def transaction(db: Database, storage: Storage) -> Iterator[SyncStore]:
     """BEGIN IMMEDIATE (SQLite) or an advisory transaction lock (PostgreSQL): two syncs

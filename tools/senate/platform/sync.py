@@ -17,8 +17,8 @@ from senate.counting import count
 from senate.errors import SenateError
 from senate.git import GitRepo
 from senate.migrate.db import connect
-from senate.platform.rows import Archive, event_for, proposal_row, vote_rows
-from senate.platform.store import Seen, transaction
+from senate.platform.rows import Archive, ProposalRow, VoteRow, event_for, proposal_row, vote_rows
+from senate.platform.store import Seen, read_state, transaction
 from senate.proposal import ARCHIVE_DIR
 from senate.proposals import (
     ARCHIVE_TAG_PREFIX,
@@ -94,6 +94,27 @@ def archive_record(git: GitRepo, main: str, proposal_id: str) -> Archive | None:
     return None
 
 
+@dataclass(frozen=True)
+class Projected:
+    """One proposal counted: its row, its votes, the state to record."""
+
+    row: ProposalRow
+    votes: list[VoteRow]
+    seen: Seen
+
+
+def project(git: GitRepo, pid: str, main: str, mark: str, window: int | None,
+            now: int) -> Projected:
+    c = count(git, pid, now=now)
+    opened = c.ballots[0].time if c.ballots else None
+    window_end = opened + window * 3600 if window and opened is not None else None
+    merge_time = git.commit_time(c.ref.merge_commit) if c.ref.merge_commit else None
+    archive = archive_record(git, main, pid) if c.ref.location == "archived" else None
+    row = proposal_row(c, merge_time, archive, window_end)
+    deadline = window_end if row.status == "open" else None
+    return Projected(row, vote_rows(c), Seen(mark, main, row.status in FINAL, deadline))
+
+
 def sync(git: GitRepo, url: str, now: int | None = None) -> SyncReport:
     started = _time.perf_counter()
     now = int(_time.time()) if now is None else now
@@ -105,39 +126,45 @@ def sync(git: GitRepo, url: str, now: int | None = None) -> SyncReport:
     tags = git.refs(ARCHIVE_TAG_PREFIX)
     marks = {pid: fingerprint(branches.get(BRANCH_PREFIX + pid), tags.get(ARCHIVE_TAG_PREFIX + pid))
              for pid in ids}
+    done: dict[str, Projected | str] = {}  # a projection, or why the proposal was skipped
+
+    def projected(pid: str) -> Projected | str:
+        if pid not in done:
+            try:
+                done[pid] = project(git, pid, main, marks[pid], window, now)
+            except SenateError as exc:
+                # One unreadable proposal (anyone can push a branch) must not stop the
+                # platform's view of all the others; it leaves the view until fixed.
+                done[pid] = exc.message
+        return done[pid]
+
     db = connect(url)
     counted: list[str] = []
     skipped: list[tuple[str, str]] = []
     events: list[dict[str, Any]] = []
     try:
+        # Count first, from a snapshot of the state, without holding the write lock (a
+        # first sync of a large repository counts for a while; the platform keeps writing).
+        snapshot = read_state(db, policy.storage)
+        for pid in ids:
+            if needs_count(snapshot.get(pid), marks[pid], main, now):
+                projected(pid)
         with transaction(db, policy.storage) as store:
             created = store.ensure_tables()
-            seen = store.seen()
+            seen = store.seen()  # under the lock: another sync may have written meanwhile
             statuses = store.statuses()
             removed = sorted(set(seen) - set(ids))
             for pid in removed:
                 store.forget(pid)
             todo = [pid for pid in ids if needs_count(seen.get(pid), marks[pid], main, now)]
             for pid in todo:
-                try:
-                    c = count(git, pid, now=now)
-                except SenateError as exc:
-                    # One unreadable proposal (anyone can push a branch) must not stop the
-                    # platform's view of all the others; it leaves the view until fixed.
-                    skipped.append((pid, exc.message))
+                result = projected(pid)
+                if isinstance(result, str):
+                    skipped.append((pid, result))
                     store.forget(pid)
                     continue
-                opened = c.ballots[0].time if c.ballots else None
-                window_end = opened + window * 3600 if window and opened is not None else None
-                merge_time = (git.commit_time(c.ref.merge_commit)
-                              if c.ref.merge_commit else None)
-                archive = (archive_record(git, main, pid) if c.ref.location == "archived"
-                           else None)
-                row = proposal_row(c, merge_time, archive, window_end)
-                deadline = window_end if row.status == "open" else None
-                store.write(row, vote_rows(c),
-                            Seen(marks[pid], main, row.status in FINAL, deadline))
-                event = event_for(statuses.get(pid), row)
+                store.write(result.row, result.votes, result.seen)
+                event = event_for(statuses.get(pid), result.row)
                 if event is not None:
                     store.announce(event)
                     events.append(event)
