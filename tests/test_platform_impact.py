@@ -132,9 +132,7 @@ def test_show_and_review_page_when_senate_toml_names_the_dsn(
     seeded(cli, g, url)
     plain = open_remove(cli, g)
     assert "impact" not in cli("--repo", g.path, "show", plain, "--json").json()
-    text = (g.path / "senate.toml").read_text() + (
-        '\n[platform]\ndsn_env = "PLATFORM_DSN_FOR_TEST"\nimpact_sample = 25\n')
-    commit_on_main(g, {"senate.toml": text.encode()}, "platform dsn\n")
+    set_platform(g, 'dsn_env = "PLATFORM_DSN_FOR_TEST"\nimpact_sample = 25')
     monkeypatch.setenv("PLATFORM_DSN_FOR_TEST", url)
     pid = open_remove(cli, g)
     shown = cli("--repo", g.path, "show", pid, "--json").json()
@@ -148,6 +146,14 @@ def test_show_and_review_page_when_senate_toml_names_the_dsn(
     page = TestClient(create_app(g.path)).get(f"/senate/proposals/{pid}")
     assert page.status_code == 200
     assert 'id="contradiction"' in page.text and "invalidates none of the 25" in page.text
+
+
+def set_platform(g: Governed, lines: str) -> None:
+    """senate.toml's [platform] table (as `senate init` writes it) with `lines` instead."""
+    text = (g.path / "senate.toml").read_text()
+    assert "\nimpact_sample = 1000\n" in text
+    text = text.replace("\nimpact_sample = 1000\n", f"\n{lines}\n")
+    commit_on_main(g, {"senate.toml": text.encode()}, "platform dsn\n")
 
 
 def open_remove(cli: Any, g: Governed) -> str:
@@ -213,3 +219,13 @@ def test_confine_refuses_vacuum_into(tmp_path: Any) -> None:
     finally:
         db.close()
     assert not (tmp_path / "out.db").exists()
+
+
+def test_show_survives_an_unreachable_platform(cli: Any, governed: Governed,
+                                               tmp_path: Any) -> None:
+    g = governed
+    set_platform(g, f'dsn = "sqlite:///{tmp_path}/missing/dir/p.db"')
+    pid = open_remove(cli, g)
+    shown = cli("--repo", g.path, "show", pid, "--json")
+    assert shown.code == 0
+    assert "cannot" in shown.json()["impact"]["error"]

@@ -244,11 +244,14 @@ def _run(db: Database, s: Storage, base_schema: dict[str, Any] | None,
 
 
 def configured_impact(git: GitRepo, c: Count) -> dict[str, Any] | None:
-    """The impact `senate show` and the review page add when senate.toml (on main) names a
-    platform DSN: a sample of [platform] impact_sample artifacts. None without a DSN; an
-    unreachable database is reported in place, never fatal to the page."""
+    """The impact `senate show` and the review page add to an open schema change when
+    senate.toml (on main) names a platform DSN: a sample of [platform] impact_sample
+    artifacts. None otherwise; an unreachable database is reported in place, never fatal
+    to the page."""
     from senate.errors import SenateError
 
+    if c.ref.location != "branch" or c.meta.proposal_type != "schema_change":
+        return None  # merged or archived: the platform's artifacts are past this change
     platform = policy_at(git, c.ref.main).platform
     dsn = platform.resolved_dsn()
     if dsn is None:
