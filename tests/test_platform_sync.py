@@ -285,3 +285,50 @@ S = Seen("f", "m", False, None)
 def test_needs_count(seen: Seen | None, mark: str, main: str, now: int,
                      expected: bool) -> None:
     assert needs_count(seen, mark, main, now) is expected
+
+
+def view(status: str, approve: int = 0, not_voted: int = 0, required: int = 2,
+         commits: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {"status": status, "approve": approve, "not_voted": ["x"] * not_voted,
+            "required": required, "counted": [{"commit": c} for c in commits]}
+
+
+@pytest.mark.parametrize(("v", "merge", "window_end", "expected"), [
+    (view("open", commits=("a",)), None, None, None),
+    (view("approved", 2, commits=("a", "b")), None, 500, 200),  # the last counted vote
+    (view("merged"), 900, None, 900),
+    (view("rejected", 0, 0, commits=("a", "b")), None, 500, 200),  # out of votes
+    (view("rejected", 1, 1, commits=("a",)), None, 500, 500),  # out of time
+    (view("rejected", 0, 1, commits=("a",)), None, None, 100),
+])
+def test_decided_at(v: dict[str, Any], merge: int | None, window_end: int | None,
+                    expected: int | None) -> None:
+    from senate.platform.rows import decided_at
+
+    times = {"a": 100, "b": 200}
+    assert decided_at(v, times, merge, None, window_end) == expected
+
+
+def test_voting_window_closing_between_syncs(cli: Any, governed: Governed,
+                                             db_url: str) -> None:
+    import time
+
+    from migkit import commit_on_main
+
+    from senate.platform.sync import sync as run_sync
+
+    g, url = governed, db_url
+    text = (g.path / "senate.toml").read_text().replace(
+        "# voting_window_hours = 168", "voting_window_hours = 1")
+    commit_on_main(g, {"senate.toml": text.encode()}, "one hour to vote\n")
+    pid = open_add_field(cli, g)
+    vote(g, pid, "alice", "approve")
+    now = int(time.time())
+    assert [e["event"] for e in run_sync(g.git, url, now=now).events] == ["opened"]
+    assert run_sync(g.git, url, now=now + 60).counted == ()  # nothing moved, window open
+    late = run_sync(g.git, url, now=now + 2 * 3600)
+    assert late.counted == (pid,)
+    assert [(e["event"], e["previous"]) for e in late.events] == [("rejected", "open")]
+    row = proposal(url, pid)
+    assert row["status"] == "rejected" and row["decided_at"] is not None
+    assert run_sync(g.git, url, now=now + 3 * 3600).counted == ()  # rejected: no deadline

@@ -134,8 +134,10 @@ def decided_at(view: dict[str, Any], times: dict[str, int], merge_time: int | No
     if status == "open":
         return None
     cast = [times[v["commit"]] for v in view["counted"] if v["commit"] in times]
-    if status == "rejected" and window_end is not None and (not cast or max(cast) <= window_end):
-        return window_end
+    if status == "rejected" and window_end is not None:
+        by_votes = view["approve"] + len(view["not_voted"]) < view["required"]
+        if not by_votes:
+            return window_end  # it ran out of time, not out of votes
     return max(cast, default=None)
 
 
