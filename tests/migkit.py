@@ -54,7 +54,8 @@ def merge(g: Governed, pid: str) -> str:
                         if v.vote == "approve")
     message = (
         f"merge({pid}): {meta.change_type} {what}\n\n{first}\n\n"
-        f"Senate-Proposal: {pid}\nSenate-Patch-Id: {counted.patch_id}\n"
+        f"Senate-Proposal: {pid}\nSenate-Content-Id: {counted.content_id}\n"
+        f"Senate-Base: {counted.ref.base}\n"
         f"Senate-Tip: {tip}\nSenate-Rule: {counted.tally.rule.name}\n{approvers}"
         f"Senate-Schema-Version: {meta.target_artifact_type}={new_version}\n"
     )

@@ -13,6 +13,24 @@ from senate.proposals import find_proposal
 from senate.trailers import parse_trailers
 
 
+def verify_commit(g: Governed, oid: str) -> str:
+    """`git verify-commit` with the roster as allowed signers: git itself as the oracle."""
+    import subprocess
+
+    signers = g.path.parent / "allowed_signers"
+    signers.write_text(_signers(g))
+    out = subprocess.run(["git", "-C", str(g.path), "-c", "gpg.format=ssh", "-c",
+                          f"gpg.ssh.allowedSignersFile={signers}", "verify-commit", oid],
+                         capture_output=True, text=True)
+    return out.stderr
+
+
+def _signers(g: Governed) -> str:
+    from senate.proposals import policy_at
+
+    return policy_at(g.git, g.git.resolve("main")).allowed_signers()
+
+
 def test_withdraw_open_proposal(governed: Governed, cli: Any) -> None:
     g = governed
     pid = open_add_field(cli, g)
@@ -24,7 +42,8 @@ def test_withdraw_open_proposal(governed: Governed, cli: Any) -> None:
     main_before = git(g.path, "rev-parse", "main").strip()
 
     r = cli("--repo", g.path, "archive", pid, "--reason", "Superseded by a wider proposal.\n"
-            "We will fold this into the statistics block.", "--json")
+            "We will fold this into the statistics block.", "--key",
+            g.keys["alice"].private, "--json")
     assert r.code == 0, r.out + r.err
     out = r.json()
     assert out["kind"] == "withdrawn" and out["branch_deleted"] is True
@@ -42,7 +61,9 @@ def test_withdraw_open_proposal(governed: Governed, cli: Any) -> None:
     assert sorted(changes) == sorted(f"A\t{folder}/{n}" for n in (
         "migration.sql", "proposal.json", "reason.txt", "tally.json", "votes.md"))
     trailers = [(t.key, t.value) for t in parse_trailers(g.git.commit_message(main))]
-    assert trailers == [("Senate-Proposal", pid), ("Senate-Archive-Reason", "withdrawn")]
+    assert trailers == [("Senate-Proposal", pid), ("Senate-Archive-Reason", "withdrawn"),
+                        ("Senate-Tip", last)]
+    assert "Good \"git\" signature" in verify_commit(g, main)
     assert git(g.path, "log", "-1", "--format=%s", "main").strip() == (
         f"archive({pid}): Superseded by a wider proposal.")
 
@@ -61,7 +82,8 @@ def test_withdraw_open_proposal(governed: Governed, cli: Any) -> None:
     assert count(g.git, pid).status == "archived"
 
     # Archived proposals are refused, and so is voting on them.
-    again = cli("--repo", g.path, "archive", pid, "--reason", "again")
+    again = cli("--repo", g.path, "archive", pid, "--reason", "again", "--key",
+                g.keys["alice"].private)
     assert again.code == 2 and "already archived" in again.err
     assert cli("--repo", g.path, "merge", pid).code == 1
 
@@ -69,9 +91,14 @@ def test_withdraw_open_proposal(governed: Governed, cli: Any) -> None:
 def test_archive_rejected_records_rejected(governed: Governed, cli: Any) -> None:
     g = governed
     pid = open_add_field(cli, g)
+    # Only the proposer may withdraw; once the count rejects it, any roster member archives.
+    early = cli("--repo", g.path, "archive", pid, "--reason", "Not yet.", "--key",
+                g.keys["bob"].private)
+    assert early.code == 2 and "only its proposer alice may withdraw" in early.err
     vote(g, pid, "alice", "reject", reason="No.")
     vote(g, pid, "carol", "reject", reason="No either.")
-    r = cli("--repo", g.path, "archive", pid, "--reason", "Voted down.", "--json")
+    r = cli("--repo", g.path, "archive", pid, "--reason", "Voted down.", "--key",
+            g.keys["bob"].private, "--json")
     assert r.code == 0, r.err
     assert r.json()["kind"] == "rejected"
     msg = git(g.path, "log", "-1", "--format=%B", "main")
@@ -81,11 +108,13 @@ def test_archive_rejected_records_rejected(governed: Governed, cli: Any) -> None
 def test_archive_refuses_merged_and_empty_reason(governed: Governed, cli: Any) -> None:
     g = governed
     pid = open_add_field(cli, g)
-    assert cli("--repo", g.path, "archive", pid, "--reason", "  ").code == 2
+    assert cli("--repo", g.path, "archive", pid, "--reason", "  ", "--key",
+               g.keys["alice"].private).code == 2
     vote(g, pid, "alice")
     vote(g, pid, "bob")
     assert cli("--repo", g.path, "merge", pid).code == 0
     main = git(g.path, "rev-parse", "main")
-    r = cli("--repo", g.path, "archive", pid, "--reason", "too late")
+    r = cli("--repo", g.path, "archive", pid, "--reason", "too late", "--key",
+            g.keys["alice"].private)
     assert r.code == 2 and "already merged" in r.err
     assert git(g.path, "rev-parse", "main") == main

@@ -17,7 +17,7 @@ from votekit import git, make_commit, tip, vote
 from senate.counting import count_ref
 from senate.mainline import SENATE_PERSON
 from senate.merging import merge_message, plan_merge
-from senate.proposals import ProposalRef
+from senate.proposals import find_proposal
 
 TOOLS = Path(__file__).resolve().parents[1] / "tools"
 
@@ -42,7 +42,8 @@ def good_history(cli: Any, g: Governed) -> list[str]:
     vote(g, c, "carol", "reject", reason="No.")
     assert cli("--repo", g.path, "merge", a).code == 0
     assert cli("--repo", g.path, "merge", b, "--key", g.keys["alice"].private).code == 0
-    assert cli("--repo", g.path, "merge", c).code == 1  # archived as rejected
+    # archived as rejected, signed by a roster member
+    assert cli("--repo", g.path, "merge", c, "--key", g.keys["carol"].private).code == 1
     assert cli("--repo", g.path, "migrate", "generate").code == 0
     main = git(g.path, "rev-parse", "main").strip()
     docs = make_commit(g, main, "docs\n", signer=None, changes={"docs/notes.md": b"notes\n"})
@@ -56,10 +57,8 @@ def craft_merge(g: Governed, pid: str, *, edit: Any = None,
     """A merge commit built by hand with GitRepo, the way a forger would, put on main."""
     repo = g.git
     main, t = repo.resolve("main"), tip(g, pid)
-    base = repo.merge_base(main, t)
-    assert base is not None
-    c = count_ref(repo, ProposalRef(pid, "branch", t, base, main))
-    plan = plan_merge(repo, main, t, base)
+    c = count_ref(repo, find_proposal(repo, pid))
+    plan = plan_merge(repo, main, t, c.ref.base)
     assert plan.tree is not None
     message = merge_message(c, plan)
     message = edit(message) if edit else message

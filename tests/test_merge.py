@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from conftest import ADD_FIELD_SPEC, RATIONALE, Governed, open_add_field, propose_args
-from votekit import git, patch_id, tip, vote
+from votekit import content_id, git, tip, vote
 
 from senate.counting import count
 from senate.proposals import find_proposal
@@ -49,7 +49,7 @@ def test_merge_happy_path(governed: Governed, cli: Any) -> None:
     g = governed
     pid = open_add_field(cli, g)
     approve(g, pid, "alice", "bob")
-    counted_tip, pinned = tip(g, pid), patch_id(g, pid)
+    counted_tip, pinned = tip(g, pid), content_id(g, pid)
     main_before = git(g.path, "rev-parse", "main").strip()
     before = version(g, "main", "experiment")
 
@@ -77,7 +77,8 @@ def test_merge_happy_path(governed: Governed, cli: Any) -> None:
 
     assert trailers_of(g, merge) == [
         ("Senate-Proposal", pid),
-        ("Senate-Patch-Id", pinned),
+        ("Senate-Content-Id", pinned),
+        ("Senate-Base", main_before),
         ("Senate-Tip", counted_tip),
         ("Senate-Rule", "two_thirds"),
         ("Senate-Approved-By", "alice"),
@@ -169,15 +170,15 @@ def test_base_behind_main_keeps_votes(governed: Governed, cli: Any) -> None:
     second = open_field(cli, g, "dataset", "curation_level")
     approve(g, first, "alice", "bob")
     approve(g, second, "bob", "carol")
-    pinned, second_tip = patch_id(g, second), tip(g, second)
+    pinned, second_tip = content_id(g, second), tip(g, second)
     assert cli("--repo", g.path, "merge", first).code == 0
     # main moved: second's base is behind it, its content and votes are unchanged.
     c = count(g.git, second)
     assert c.ref.base != g.git.resolve("main")
-    assert c.patch_id == pinned and c.status == "approved"
+    assert c.content_id == pinned and c.status == "approved"
     r = cli("--repo", g.path, "merge", second, "--json")
     assert r.code == 0, r.out + r.err
-    assert r.json()["patch_id"] == pinned and r.json()["tip"] == second_tip
+    assert r.json()["content_id"] == pinned and r.json()["tip"] == second_tip
     firsts = git(g.path, "log", "--first-parent", "--format=%s", "main")
     assert f"merge({first})" in firsts and f"merge({second})" in firsts
     assert git(g.path, "status", "--porcelain") == ""
@@ -204,7 +205,11 @@ def test_rejected_is_archived(governed: Governed, cli: Any) -> None:
     pid = open_add_field(cli, g)
     vote(g, pid, "alice", "reject", reason="Power is derived, not stored.")
     vote(g, pid, "bob", "reject", reason="Agree with alice.")
-    r = cli("--repo", g.path, "merge", pid, "--json")
+    # Archiving is signed: without a key, merge says how instead of archiving.
+    unsigned = cli("--repo", g.path, "merge", pid)
+    assert unsigned.code == 1 and "senate archive" in unsigned.out
+    assert find_proposal(g.git, pid).location == "branch"
+    r = cli("--repo", g.path, "merge", pid, "--key", g.keys["carol"].private, "--json")
     assert r.code == 1
     out = r.json()
     assert out["refused"] == "rejected"

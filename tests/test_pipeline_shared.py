@@ -32,7 +32,8 @@ def test_merge_archive_migrate_and_audit_through_the_hook(
     assert merged.code == 0, merged.out + merged.err
     assert remote_tip(shared, "refs/heads/main") == merged.json()["commit"]
 
-    refused = cli("--repo", a, "merge", bad, "--push", "--json")
+    refused = cli("--repo", a, "merge", bad, "--push", "--key", governed.keys["alice"].private,
+                  "--json")
     assert refused.code == 1
     data = refused.json()
     assert data["refused"] == "rejected" and data["archived"]["tag"] == f"refs/tags/archive/{bad}"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import threading
@@ -55,17 +56,16 @@ def test_add_field_opens_a_signed_branch(governed: Governed, cli: Any, tmp_path:
     assert 'Good "git" signature for alice@agents.invalid' in verify.stderr
 
 
-def test_patch_id_matches_git(governed: Governed, cli: Any) -> None:
+def test_content_id_matches_the_plain_git_pipeline(governed: Governed, cli: Any) -> None:
     result = cli(*propose_args(
         governed, "--type", "experiment", "--change", "add_field", "--field", "power",
         "--spec", ADD_FIELD_SPEC, "--rationale", RATIONALE, "--json"))
     data = result.json()
-    assert {"id", "branch", "patch_id"} <= set(data)
-    diff = subprocess.run(["git", "-C", str(governed.path), "diff", f"main...{data['branch']}"],
-                          capture_output=True, check=True).stdout
-    pid = subprocess.run(["git", "patch-id", "--stable"], input=diff, capture_output=True,
-                         check=True).stdout.split()[0].decode()
-    assert data["patch_id"] == pid
+    assert {"id", "branch", "content_id"} <= set(data)
+    raw = subprocess.run(["git", "-C", str(governed.path), "diff", "--raw", "--no-abbrev",
+                          "--no-renames", "main", data["branch"]],
+                         capture_output=True, check=True).stdout
+    assert data["content_id"] == hashlib.sha256(raw).hexdigest()
 
 
 @pytest.mark.parametrize(

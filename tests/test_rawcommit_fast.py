@@ -22,7 +22,8 @@ SIG = (b"gpgsig -----BEGIN SSH SIGNATURE-----\n"
        b" -----END SSH SIGNATURE-----\n"
        b" \n")
 MESSAGE = (b"\nvote(0001-x): approve\n\nvote 9999\n\nSenate-Proposal: 0001-x\n"
-           b"Senate-Vote: approve\nSenate-Patch-Id: c73634ce157a5650ce3a097d57c1f80085186e3f\n")
+           b"Senate-Vote: approve\nSenate-Content-Id: "
+           b"c73634ce157a5650ce3a097d57c1f80085186e3f000000000000000000000000\n")
 CANONICAL = TREE + PARENT + AUTHOR + COMMITTER + SIG + MESSAGE
 
 IDENTS = st.sampled_from([

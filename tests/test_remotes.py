@@ -21,6 +21,7 @@ from remotekit import (
 from votekit import make_commit, vote
 
 from senate.git import GitRepo
+from senate.policy import default_email
 from senate.registry import VERSION_KEY, dump_schema
 
 
@@ -210,10 +211,17 @@ def test_hook_refusal_reaches_senate_push(tmp_path: Path, cli: Any, keys: dict[s
     g = Governed(origin, keys)
     pid = propose(cli, g, a, "statistical_power", "--push")
     before = remote_refs(shared)
+    # `senate vote` refuses before writing anything, locally and with --push alike
     result = cli("--repo", b, "vote", pid, "approve", "--key", keys["dave"].private, "--push")
-    assert result.code == 1
-    assert "origin refused the push" in result.err
+    assert result.code == 2, result.err
     assert "dave has no voting rights" in result.err
+    assert remote_refs(shared) == before
+    # a hand-made one pushed with plain git is refused by the hook, with the reason
+    run_git(b, "fetch", "-q", "origin")
+    run_git(b, "update-ref", f"refs/heads/proposal/{pid}", f"origin/proposal/{pid}")
+    vote(in_clone(g, b), pid, "dave", "approve")
+    err = refused(b, f"proposal/{pid}")
+    assert "no_vote_right" in err and "dave has no voting rights" in err
     assert remote_refs(shared) == before
     ok = cli("--repo", b, "comment", pid, "-m", "I may still speak", "--key",
              keys["dave"].private, "--push")
@@ -320,7 +328,7 @@ def test_vote_commit_that_changes_files(
     vote(in_clone(governed, a), pid, "bob", "approve", changes={"README.md": b"mine now\n"})
     before = remote_refs(shared)
     err = refused(a, f"proposal/{pid}")
-    assert "is invalid (changes_files)" in err
+    assert "only the proposer" in err and "signed by bob" in err
     assert remote_refs(shared) == before
 
 
@@ -338,7 +346,7 @@ def test_unsigned_and_foreign_votes_are_refused_stale_ones_are_not(
     vote(g, pid, "dave", "approve")
     assert "(unknown_key)" in refused(a, f"proposal/{pid}")
     run_git(a, "update-ref", f"refs/heads/proposal/{pid}", parent)
-    vote(g, pid, "bob", "approve", pin="1" * 40)  # stale: ignored by the count, not forged
+    vote(g, pid, "bob", "approve", pin="1" * 64)  # stale: ignored by the count, not forged
     run_git(a, "push", "-q", "origin", f"proposal/{pid}")
 
 
@@ -398,8 +406,12 @@ def test_archive_push_deletes_the_branch_and_the_tag_is_immutable(
         run_git(a, "show", f"{tip}:proposals/{pid}/proposal.json").stdout.encode())
     (record / "reason.txt").write_text("withdrawn\n")
     run_git(a, "add", "proposals")
-    run_git(a, "commit", "-qm", f"archive({pid}): withdrawn\n\nSenate-Proposal: {pid}\n"
-            "Senate-Archive-Reason: withdrawn")
+    # archiving is signed: the proposer withdraws, with plain `git commit -S`
+    run_git(a, "-c", "gpg.format=ssh", "-c",
+            f"user.signingkey={governed.keys['alice'].private}", "-c", "user.name=alice",
+            "-c", f"user.email={default_email('alice')}", "commit", "-S", "-qm",
+            f"archive({pid}): withdrawn\n\nSenate-Proposal: {pid}\n"
+            f"Senate-Archive-Reason: withdrawn\nSenate-Tip: {tip}")
     run_git(a, "tag", f"archive/{pid}", tip)
     run_git(a, "push", "-q", "--atomic", "origin", "main", f"refs/tags/archive/{pid}",
             f":refs/heads/proposal/{pid}")
@@ -441,7 +453,10 @@ def test_write_through_archives_atomically_and_retries_a_race(
 ) -> None:
     """What `senate archive --push` does: main, tag and branch deletion in one push."""
     from senate.cli.remote_opts import write_through
-    from senate.git import Person
+    from senate.mainline import write_main_commit
+    from senate.sshsig import load_private_key
+
+    alice = load_private_key(governed.keys["alice"].private)
 
     a, b = clones(shared, tmp_path, "a", "b")
     pid = propose(cli, governed, a, "statistical_power", "--push")
@@ -459,11 +474,9 @@ def test_write_through_archives_atomically_and_retries_a_race(
         assert main is not None and tip is not None
         meta = git.read_file(tip, f"proposals/{pid}/proposal.json")
         tree = git.build_tree(main, {f"proposals/archive/{pid}/proposal.json": meta})
-        who = Person("senate", "senate@agents.invalid")
-        commit = git.write_commit(git.commit_buffer(tree, [main], who, who,
-                                                    f"archive({pid}): withdrawn\n\n"
-                                                    f"Senate-Proposal: {pid}\n"
-                                                    "Senate-Archive-Reason: withdrawn\n"))
+        commit = write_main_commit(git, tree, [main], f"archive({pid}): withdrawn\n\n"
+                                   f"Senate-Proposal: {pid}\nSenate-Archive-Reason: withdrawn\n"
+                                   f"Senate-Tip: {tip}\n", alice)
         git.update_ref("refs/heads/main", commit, main)
         git.create_ref(tag, tip)
         git.delete_ref(branch, tip)

@@ -18,9 +18,9 @@ from senate.trailers import (
     senate_like_line,
 )
 
-PID = "0123456789abcdef0123456789abcdef01234567"
+PID = "0123456789abcdef" * 4
 PROP = "0007-experiment-confidence"
-GOOD_TRAILERS = f"Senate-Proposal: {PROP}\nSenate-Vote: approve\nSenate-Patch-Id: {PID}\n"
+GOOD_TRAILERS = f"Senate-Proposal: {PROP}\nSenate-Vote: approve\nSenate-Content-Id: {PID}\n"
 GOOD = f"vote({PROP}): approve\n\nReasoning in free text.\n\n{GOOD_TRAILERS}"
 
 
@@ -134,14 +134,14 @@ def test_raw_and_continuations() -> None:
 
 def test_good_vote() -> None:
     f = senate_fields(GOOD)
-    assert (f.proposal, f.vote, f.patch_id, f.problems) == (PROP, "approve", PID, ())
+    assert (f.proposal, f.vote, f.content_id, f.problems) == (PROP, "approve", PID, ())
 
 
 def test_comment_without_vote() -> None:
-    trailers = f"Senate-Proposal: {PROP}\nSenate-Patch-Id: {PID}\n"
+    trailers = f"Senate-Proposal: {PROP}\nSenate-Content-Id: {PID}\n"
     msg = f"comment({PROP}): why not\n\nwhy not\n\n{trailers}"
     f = senate_fields(msg)
-    assert (f.proposal, f.vote, f.patch_id, f.problems) == (PROP, None, PID, ())
+    assert (f.proposal, f.vote, f.content_id, f.problems) == (PROP, None, PID, ())
 
 
 @pytest.mark.parametrize(
@@ -171,7 +171,7 @@ ADVERSARIAL = {
     ),
     "vote in body only": (
         f"vote({PROP}): approve\n\nSenate-Vote: approve\n\nThanks.\n\n"
-        f"Senate-Proposal: {PROP}\nSenate-Patch-Id: {PID}\n",
+        f"Senate-Proposal: {PROP}\nSenate-Content-Id: {PID}\n",
         "outside the trailer block",
     ),
     "vote in body contradicting": (
@@ -192,13 +192,14 @@ ADVERSARIAL = {
         GOOD.replace(f"Senate-Proposal: {PROP}\n", f"Senate-Proposal: {PROP}\n" * 2),
         "Senate-Proposal appears 2 times",
     ),
-    "unknown value": (GOOD.replace("approve\nSenate-Patch", "yes\nSenate-Patch"), "invalid"),
-    "uppercase value": (GOOD.replace("approve\nSenate-Patch", "Approve\nSenate-Patch"), "invalid"),
+    "unknown value": (GOOD.replace("approve\nSenate-Content", "yes\nSenate-Content"), "invalid"),
+    "uppercase value": (
+        GOOD.replace("approve\nSenate-Content", "Approve\nSenate-Content"), "invalid"),
     "trailer block not last paragraph": (GOOD + "\nThanks!\n", "outside the trailer block"),
     "trailers followed by non-trailer": (GOOD + "thanks\n", "outside the trailer block"),
     "unknown Senate key": (GOOD + "Senate-Weight: 2\n", "unknown Senate trailer"),
-    "bad patch id": (GOOD.replace(PID, PID.upper()), "invalid Senate-Patch-Id"),
-    "short patch id": (GOOD.replace(PID, PID[:39]), "invalid Senate-Patch-Id"),
+    "bad patch id": (GOOD.replace(PID, PID.upper()), "invalid Senate-Content-Id"),
+    "short patch id": (GOOD.replace(PID, PID[:39]), "invalid Senate-Content-Id"),
     "path in proposal": (
         GOOD.replace(f"Senate-Proposal: {PROP}", "Senate-Proposal: 0007-../etc"),
         "invalid Senate-Proposal",
@@ -223,7 +224,8 @@ ADVERSARIAL = {
         f"# ------------------------ >8 ------------------------\n\n{GOOD_TRAILERS}",
         "outside the trailer block",
     ),
-    "missing patch id": (GOOD.replace(f"Senate-Patch-Id: {PID}\n", ""), "missing Senate-Patch-Id"),
+    "missing content id": (
+        GOOD.replace(f"Senate-Content-Id: {PID}\n", ""), "missing Senate-Content-Id"),
     "zero-width prefix in body": (
         GOOD.replace("Reasoning in free text.", "\u200bSenate-Vote: reject"),
         "outside",
@@ -265,7 +267,7 @@ def test_format_canonical(tmp_path: Path) -> None:
     assert msg == GOOD
     comment = format_vote_message(PROP, None, PID, "x" * 80 + "\n\nmore")
     assert comment.startswith(f"comment({PROP}): {'x' * 57}...\n\n")
-    assert git_parse(comment, tmp_path) == [("Senate-Proposal", PROP), ("Senate-Patch-Id", PID)]
+    assert git_parse(comment, tmp_path) == [("Senate-Proposal", PROP), ("Senate-Content-Id", PID)]
 
 
 def test_format_wraps_long_lines_only() -> None:
@@ -320,7 +322,7 @@ def test_format_round_trips(lines: list[str], vote: str | None) -> None:
         )
         return
     f = senate_fields(msg)
-    assert (f.proposal, f.vote, f.patch_id, f.problems) == (PROP, vote, PID, ())
-    expected = [("Senate-Proposal", PROP), ("Senate-Vote", vote), ("Senate-Patch-Id", PID)]
+    assert (f.proposal, f.vote, f.content_id, f.problems) == (PROP, vote, PID, ())
+    expected = [("Senate-Proposal", PROP), ("Senate-Vote", vote), ("Senate-Content-Id", PID)]
     assert [(t.key, t.value) for t in parse_trailers(msg)] == [e for e in expected if e[1]]
     assert msg.endswith("\n") and "\n\n\n" not in msg  # stable under git's cleanup

@@ -13,7 +13,7 @@ from senate.trailers import (
     senate_fields_general,
 )
 
-PID = "0123456789abcdef0123456789abcdef01234567"
+PID = "0123456789abcdef" * 4
 PROP = "0007-experiment-confidence"
 
 NASTY_LINES = [
@@ -22,14 +22,14 @@ NASTY_LINES = [
     "_senate-x :", "\u017fenate-vote: reject", "Signed-off-by: a <b>", "Conflicts:", "\tfile",
     "Key: value", " continued", "vote(0007-x): reject", "a\rb", "a\0b", "naïve ünïcode",
     "\u2028", "\u00a0Senate-Vote: reject", "(cherry picked from commit abc)", "x: y",
-    "Senate-Patch-Id: " + PID, "Senate-Proposal: " + PROP, "\n", "text = 1",
+    "Senate-Content-Id: " + PID, "Senate-Proposal: " + PROP, "\n", "text = 1",
 ]
 LINE = st.one_of(st.sampled_from(NASTY_LINES), st.text(max_size=12),
                  st.text(alphabet="-#:= \t\r\0Senat\nvo", max_size=10))
 IDS = st.sampled_from([PROP, "0001-a", "0007-Experiment", "007-x", "0007-x)", "0007-" + "a" * 63,
                        "0007-" + "a" * 64, "0007--", "0007-a b"])
 VOTES = st.sampled_from(["approve", "reject", "abstain", "Approve", "yes", "approve "])
-PATCHES = st.sampled_from([PID, PID.upper(), PID[:-1], PID + "0", "0" * 40])
+PATCHES = st.sampled_from([PID, PID.upper(), PID[:-1], PID + "0", "0" * 64, PID[:40]])
 
 
 def check(message: str) -> None:
@@ -49,7 +49,7 @@ def test_generated_votes(
     text = "\n".join(body)
     head = f"vote({subject_id}): {subject_vote}\n\n" + (text + gap if with_body else "")
     trailers = (f"Senate-Proposal: {trailer_id}\nSenate-Vote: {trailer_vote}\n"
-                f"Senate-Patch-Id: {patch}\n")
+                f"Senate-Content-Id: {patch}\n")
     check(head + trailers)
 
 
@@ -59,7 +59,7 @@ def test_generated_votes(
        st.booleans())
 def test_mutated_canonical_votes(body: list[str], at: int, insert: str, drop: bool) -> None:
     good = (f"vote({PROP}): approve\n\n" + "\n".join(body) + "\n\n"
-            f"Senate-Proposal: {PROP}\nSenate-Vote: approve\nSenate-Patch-Id: {PID}\n")
+            f"Senate-Proposal: {PROP}\nSenate-Vote: approve\nSenate-Content-Id: {PID}\n")
     check(good)
     at = min(at, len(good))
     check(good[:at] + insert + good[at + (1 if drop else 0):])

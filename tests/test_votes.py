@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from conftest import RATIONALE, Governed, make_key, open_add_field, propose_args
-from votekit import git, make_commit, patch_id, tip, vote, write_raw
+from votekit import content_id, git, make_commit, tip, vote, write_raw
 
 from senate.counting import count
 from senate.policy import default_email
@@ -38,7 +38,7 @@ def test_cli_vote_and_tally(governed: Governed, cli: Any, pid: str) -> None:
     assert r.code == 0
     t = cli("--repo", governed.path, "tally", pid, "--json").json()
     for key in ("proposal", "status", "rule", "rule_reason", "eligible", "required", "approve",
-                "reject", "abstain", "not_voted", "counted", "ignored", "patch_id", "tip"):
+                "reject", "abstain", "not_voted", "counted", "ignored", "content_id", "tip"):
         assert key in t
     assert (t["status"], t["rule"], t["eligible"], t["required"]) == (
         "approved", "two_thirds", 3, 2)
@@ -74,7 +74,7 @@ def test_key_of_a_with_name_of_b(governed: Governed, pid: str) -> None:
 
 def test_vote_for_another_proposal(governed: Governed, cli: Any, pid: str) -> None:
     other = open_add_field(cli, governed, "another_field")
-    oid = vote(governed, pid, "alice", proposal=other, pin=patch_id(governed, pid))
+    oid = vote(governed, pid, "alice", proposal=other, pin=content_id(governed, pid))
     assert reasons(counted(governed, pid))[oid] == "wrong_proposal"
 
 
@@ -117,7 +117,7 @@ def test_stale_vote_after_content_changes(governed: Governed, pid: str) -> None:
 
 def test_two_conflicting_vote_trailers(governed: Governed, pid: str) -> None:
     message = (f"vote({pid}): approve\n\nboth\n\nSenate-Proposal: {pid}\nSenate-Vote: approve\n"
-               f"Senate-Vote: reject\nSenate-Patch-Id: {patch_id(governed, pid)}\n")
+               f"Senate-Vote: reject\nSenate-Content-Id: {content_id(governed, pid)}\n")
     oid = vote(governed, pid, "alice", message=message)
     assert reasons(counted(governed, pid))[oid] == "ambiguous"
 
@@ -125,17 +125,25 @@ def test_two_conflicting_vote_trailers(governed: Governed, pid: str) -> None:
 def test_vote_line_in_body_not_in_trailers(governed: Governed, pid: str) -> None:
     message = (f"vote({pid}): approve\n\nSenate-Vote: approve\n\nI like it a lot, truly.\n"
                f"It is good.\n\nSenate-Proposal: {pid}\nSenate-Patch-Id: "
-               f"{patch_id(governed, pid)}\n")
+               f"{content_id(governed, pid)}\n")
     oid = vote(governed, pid, "alice", message=message)
     t = counted(governed, pid)
     assert reasons(t)[oid] == "ambiguous" and t["approve"] == 0
 
 
 def test_vote_that_edits_a_schema(governed: Governed, pid: str) -> None:
-    oid = vote(governed, pid, "alice",
+    # By the proposer it is content (never a vote); by anyone else it blocks the proposal.
+    own = vote(governed, pid, "alice",
                changes={"schemas/experiment.json": b'{"type": "object"}\n'})
     t = counted(governed, pid)
-    assert reasons(t)[oid] == "changes_files" and t["approve"] == 0
+    assert t["approve"] == 0 and own not in reasons(t)
+    assert [c["commit"] for c in t["content"]][-1] == own
+    oid = vote(governed, pid, "bob",
+               changes={"schemas/experiment.json": b'{"type": "object", "title": "x"}\n'})
+    t = counted(governed, pid)
+    assert t["approve"] == 0 and t["status"] == "open"
+    assert {c["commit"]: c["problem"] for c in t["content"]}[oid] == "foreign_content"
+    assert any(oid[:12] in p and "only the proposer" in p for p in t["problems"])
 
 
 def test_signature_over_a_different_payload(governed: Governed, pid: str) -> None:
@@ -176,13 +184,14 @@ def test_approve_reject_approve(governed: Governed, pid: str) -> None:
 def test_merge_commit_carrying_a_vote(governed: Governed, cli: Any, pid: str) -> None:
     other = open_add_field(cli, governed, "another_field")
     message = (f"vote({pid}): approve\n\nmerge\n\nSenate-Proposal: {pid}\n"
-               f"Senate-Vote: approve\nSenate-Patch-Id: {patch_id(governed, pid)}\n")
+               f"Senate-Vote: approve\nSenate-Content-Id: {content_id(governed, pid)}\n")
     parent = tip(governed, pid)
     oid = make_commit(governed, parent, message, signer="alice",
                       parents=[parent, tip(governed, other)])
     git(governed.path, "update-ref", f"refs/heads/proposal/{pid}", oid)
     t = counted(governed, pid)
-    assert reasons(t)[oid] == "not_a_vote" and t["approve"] == 0
+    assert t["approve"] == 0 and oid not in [v["commit"] for v in t["counted"]]
+    assert any("not a commit of main's first-parent history" in p for p in t["problems"])
 
 
 def test_roster_comes_from_the_base_not_the_branch(
@@ -204,6 +213,7 @@ def test_roster_comes_from_the_base_not_the_branch(
     assert t["eligible"] == 3
     assert t["rule"] == "unanimous" and "senate.toml" in t["rule_reason"]
     assert t["status"] == "open" and t["required"] == 3
+    assert any("cannot change senate.toml" in p for p in t["problems"])
 
 
 def test_agent_removed_on_main_after_voting(governed: Governed, pid: str) -> None:
@@ -219,14 +229,16 @@ def test_agent_removed_on_main_after_voting(governed: Governed, pid: str) -> Non
                            changes={"senate.toml": new_policy.encode()})
     git(governed.path, "update-ref", "refs/heads/main", new_main)
     before = counted(governed, pid)
-    assert before["approve"] == 2  # counted against the base it was proposed on
-    # once the branch merges main in, the base moves and carol is no longer on the roster
+    # main's roster counts, at once, on every open proposal: carol's vote no longer does
+    assert reasons(before)[carol_vote] == "unknown_key"
+    assert before["eligible"] == 2 and before["approve"] == 1
+    # merging main in changes neither the content id nor the count
     merge = make_commit(governed, tip(governed, pid), "Merge main\n", signer="alice",
                         parents=[tip(governed, pid), new_main],
                         changes={"senate.toml": new_policy.encode()})
     git(governed.path, "update-ref", f"refs/heads/proposal/{pid}", merge)
     after = counted(governed, pid)
-    assert after["patch_id"] == before["patch_id"]
+    assert after["content_id"] == before["content_id"]
     assert reasons(after)[carol_vote] == "unknown_key"
     assert after["eligible"] == 2 and after["approve"] == 1
 
@@ -282,7 +294,7 @@ def test_plain_git_vote_counts(governed: Governed, pid: str, tmp_path: Path, cli
     subprocess.run(["git", "clone", "-q", "-b", f"proposal/{pid}", str(governed.path),
                     str(clone)], check=True)
     message = (f"vote({pid}): approve\n\nLooks right to me.\n\nSenate-Proposal: {pid}\n"
-               f"Senate-Vote: approve\nSenate-Patch-Id: {patch_id(governed, pid)}\n")
+               f"Senate-Vote: approve\nSenate-Content-Id: {content_id(governed, pid)}\n")
     subprocess.run(
         ["git", "-C", str(clone), "-c", "gpg.format=ssh",
          "-c", f"user.signingkey={governed.keys['bob'].private}",

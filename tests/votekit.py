@@ -22,12 +22,13 @@ def tip(g: Governed, pid: str) -> str:
     return git(g.path, "rev-parse", f"proposal/{pid}").strip()
 
 
-def patch_id(g: Governed, pid: str) -> str:
-    repo = g.git
-    t = tip(g, pid)
-    base = repo.merge_base(repo.resolve("main"), t)
-    assert base is not None
-    return repo.patch_id(base, t)
+def content_id(g: Governed, pid: str) -> str:
+    """The proposal's current content id, computed as the counter computes it."""
+    from senate.content import content_id_between
+    from senate.proposals import find_proposal
+
+    ref = find_proposal(g.git, pid)
+    return content_id_between(g.git, ref.base, ref.tip)
 
 
 def make_commit(
@@ -68,7 +69,7 @@ def vote(
     """Append a vote commit to proposal/<pid> and move the branch to it."""
     parent = tip(g, pid)
     text = message if message is not None else format_vote_message(
-        proposal or pid, decision, pin or patch_id(g, pid),  # type: ignore[arg-type]
+        proposal or pid, decision, pin or content_id(g, pid),  # type: ignore[arg-type]
         reason or f"{agent} thinks so",
     )
     oid = make_commit(g, parent, text, signer=kwargs.pop("signer", agent),  # type: ignore[arg-type]

@@ -15,12 +15,13 @@ from typing import Any, Literal
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from senate.commits import agent_for_key
 from senate.counting import Count, count_ref
 from senate.errors import ConflictError, UsageError
 from senate.git import GitRepo
 from senate.mainline import WorkTree, advance_main, write_main_commit
 from senate.proposal import ARCHIVE_DIR, PROPOSALS_DIR
-from senate.proposals import ARCHIVE_TAG_PREFIX, branch_ref, find_proposal
+from senate.proposals import ARCHIVE_TAG_PREFIX, branch_ref, find_proposal, policy_at
 
 ATTEMPTS = 8
 ArchiveKind = Literal["rejected", "withdrawn"]
@@ -76,12 +77,12 @@ def votes_markdown(c: Count) -> str:
         "",
         f"Final status: **{c.status}**. Rule {t.rule.name} ({t.rule.reason}): "
         f"{t.approve} approve, {t.reject} reject, {t.abstain} abstain; {t.required} of "
-        f"{len(t.eligible)} eligible needed. Patch id `{c.patch_id}`, tip `{c.ref.tip}`.",
+        f"{len(t.eligible)} eligible needed. Content id `{c.content_id}`, tip `{c.ref.tip}`.",
         "",
     ]
     superseded = {s.commit: s.by for s in t.superseded}
     for b in c.ballots:
-        if b.kind == "content":
+        if b.touches_files:
             continue
         what = b.vote if b.kind == "vote" and b.vote else b.kind
         if b.problem is not None:
@@ -95,14 +96,15 @@ def votes_markdown(c: Count) -> str:
     return "\n".join(out)
 
 
-def archive_message(proposal_id: str, kind: ArchiveKind, reason: str) -> str:
+def archive_message(proposal_id: str, kind: ArchiveKind, reason: str, tip: str) -> str:
     lines = reason.strip().splitlines() or [kind]
     subject = lines[0] if len(lines[0]) <= 72 else lines[0][:69].rstrip() + "..."
     body = "\n".join(lines[1:]).strip()
     parts = [f"archive({proposal_id}): {subject}"]
     if body:
         parts.append(body)
-    parts.append(f"Senate-Proposal: {proposal_id}\nSenate-Archive-Reason: {kind}")
+    parts.append(f"Senate-Proposal: {proposal_id}\nSenate-Archive-Reason: {kind}\n"
+                 f"Senate-Tip: {tip}")
     return "\n\n".join(parts) + "\n"
 
 
@@ -114,9 +116,17 @@ def archive_proposal(
     key: Ed25519PrivateKey | None = None,
     now: int | None = None,
 ) -> Archived:
-    """Archive as rejected when the count says so, else as a withdrawal; CAS everywhere."""
+    """Archive as rejected when the count says so, else as the proposer's withdrawal.
+
+    Archiving is signed: by any roster member when the count says rejected, by the
+    proposer otherwise; anyone else is refused before anything is written. CAS everywhere.
+    """
     if not reason.strip():
         raise UsageError("an archive needs a reason", "pass --reason TEXT")
+    if key is None:
+        raise UsageError("archiving is signed: no key given",
+                         "pass --key: the proposer's to withdraw, any roster member's for a "
+                         "proposal its count rejects")
     for attempt in range(1, ATTEMPTS + 1):
         ref = find_proposal(git, proposal_id)
         if ref.location != "branch":
@@ -124,13 +134,19 @@ def archive_proposal(
                              "only open proposals can be archived")
         c = count_ref(git, ref, now)
         kind: ArchiveKind = "rejected" if c.status == "rejected" else "withdrawn"
+        agent = agent_for_key(policy_at(git, ref.main), key)
+        if kind == "withdrawn" and agent.name != c.meta.proposer:
+            raise UsageError(
+                f"{proposal_id} is {c.status}, not rejected: only its proposer "
+                f"{c.meta.proposer} may withdraw it, not {agent.name}",
+                "sign with the proposer's key, or wait until the count rejects it")
         tree = git.build_tree(ref.main, archive_files(git, c, reason))
-        message = archive_message(proposal_id, kind, reason)
+        message = archive_message(proposal_id, kind, reason, ref.tip)
         commit = write_main_commit(git, tree, [ref.main], message, key)
         tag = ARCHIVE_TAG_PREFIX + proposal_id
         if git.ref_target(branch_ref(proposal_id)) != ref.tip:
             continue  # a vote arrived meanwhile: archive with it counted
-        made_tag = _ensure_tag(git, tag, ref.tip)
+        made_tag, stray = _ensure_tag(git, tag, ref.tip)
         try:
             updated = advance_main(git, commit, ref.main)
         except ConflictError:
@@ -142,25 +158,29 @@ def archive_proposal(
             if made_tag:
                 git.delete_ref(tag, ref.tip)
             raise
-        try:
-            git.delete_ref(branch_ref(proposal_id), ref.tip)
-            deleted = True
-        except ConflictError:
-            deleted = False  # it moved after archiving; the tag still keeps the old tip
+        deleted = False
+        if not stray:  # with a stray tag elsewhere, only the branch keeps the votes
+            try:
+                git.delete_ref(branch_ref(proposal_id), ref.tip)
+                deleted = True
+            except ConflictError:
+                pass  # it moved after archiving; the tag still keeps the old tip
         return Archived(proposal_id, commit, tag, ref.tip, kind, reason.strip(), deleted,
                         updated)
     raise ConflictError(f"main or proposal/{proposal_id} kept moving; gave up after "
                         f"{ATTEMPTS} attempts", "run the command again")
 
 
-def _ensure_tag(git: GitRepo, tag: str, tip: str) -> bool:
-    """Create the archive tag; True when this call made it."""
+def _ensure_tag(git: GitRepo, tag: str, tip: str) -> tuple[bool, bool]:
+    """Create the archive tag: (this call made it, a stray tag points elsewhere).
+
+    A tag alone archives nothing (the record on main does, naming the tip), so a stray
+    one pushed by anyone is left alone rather than blocking the archive.
+    """
     existing = git.ref_target(tag)
     if existing == tip:
-        return False
+        return False, False
     if existing is not None:
-        raise ConflictError(f"{tag} exists and points at {existing[:12]}, not {tip[:12]}",
-                            "remove the stale tag (`git tag -d`) and run the command again")
+        return False, True
     git.create_ref(tag, tip)
-    return True
-
+    return True, False

@@ -20,18 +20,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from senate.ballots import KeyRing, signer
 from senate.counting import count_ref
 from senate.errors import SenateError
 from senate.git import GitRepo
 from senate.git.trees import tree_diff_paths
+from senate.lineage import Mainline, trace
 from senate.merging import approvers, plan_merge
 from senate.migrate.chain import MIGRATIONS_DIR
 from senate.policy import POLICY_FILE
 from senate.proposal import ARCHIVE_DIR, PROPOSALS_DIR, check_id
-from senate.proposals import ProposalRef, main_tip
+from senate.proposals import ProposalRef, commit_fields, main_tip, policy_at
+from senate.rawcommit import RawCommit, parse_commit
 from senate.registry import SCHEMA_DIR
 from senate.tally_report import check_reason
-from senate.trailers import parse_trailers
 
 PROPOSAL_FILE = re.compile(rf"{PROPOSALS_DIR}/[0-9]{{4}}-[^/]+/")
 ViolationKind = Literal[
@@ -82,10 +84,11 @@ def audit(
     git: GitRepo, commits: list[str] | None = None, step: Callable[[], None] | None = None
 ) -> AuditReport:
     line = mainline(git) if commits is None else commits
+    history = Mainline.of(git, line[-1])
     violations: list[Violation] = []
     merges: list[tuple[str, str]] = []
     for oid in line[1:]:
-        found, proposal = audit_commit(git, oid)
+        found, proposal = audit_commit(git, oid, history)
         violations += found
         if proposal is not None:
             merges.append((oid, proposal))
@@ -94,26 +97,39 @@ def audit(
     return AuditReport(line[-1], line[0], len(line), tuple(merges), tuple(violations))
 
 
-def _fields(message: str) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for t in parse_trailers(message):
-        out.setdefault(t.key.lower(), []).append(t.value)
-    return out
-
-
 def governed(paths: list[str]) -> list[str]:
     return [p for p in paths if p.startswith(f"{SCHEMA_DIR}/") or p == POLICY_FILE]
 
 
-def audit_commit(git: GitRepo, oid: str) -> tuple[list[Violation], str | None]:
-    """The violations in one commit of main's first-parent line, and its proposal if any."""
-    parents = git.commit_parents(oid)
-    fields = _fields(git.commit_message(oid))
+def audit_commit(
+    git: GitRepo, oid: str, history: Mainline | None = None
+) -> tuple[list[Violation], str | None]:
+    """The violations in one commit of main's first-parent line, and its proposal if any.
+
+    `history`: main's first-parent line holding `oid` (read from `oid` when None).
+    """
+    data = git.read_commit(oid)
+    head = git.head_of(data) if data is not None else None
+    if data is None or head is None or not head[1]:
+        return [Violation(oid, "direct_change", "the commit cannot be read, or has no "
+                          "parent")], None
+    parents = head[1]
+    raw = parse_commit(data)
+    if raw.problems:
+        return [Violation(oid, "direct_change", "the commit object is ambiguous: "
+                          + "; ".join(raw.problems))], None
+    fields = commit_fields(data)
+    if history is None or history.position(oid) is None:
+        history = Mainline.of(git, oid)
+    before = history.upto(parents[0])
     if len(parents) == 2 and "senate-proposal" in fields:
-        return audit_merge(git, oid, parents[0], parents[1], fields)
+        return audit_merge(git, oid, parents[1], fields, before)
+    if len(parents) > 1:
+        return [Violation(oid, "direct_change", "a merge into main that is not a Senate "
+                          "merge: it brings in history no proposal counted")], None
     changed = git.changed_paths(parents[0], oid)
     if "senate-archive-reason" in fields:
-        return audit_archive(git, oid, parents[0], changed, fields), None
+        return audit_archive(git, oid, raw, changed, fields, before), None
     out: list[Violation] = []
     touched = governed(changed) + [p for p in changed if PROPOSAL_FILE.match(p)]
     if touched:
@@ -144,23 +160,53 @@ def audit_migrations(git: GitRepo, oid: str, parent: str) -> list[Violation]:
 
 
 def audit_archive(
-    git: GitRepo, oid: str, parent: str, changed: list[str], fields: dict[str, list[str]]
+    git: GitRepo, oid: str, raw: RawCommit, changed: list[str], fields: dict[str, list[str]],
+    before: Mainline,
 ) -> list[Violation]:
+    """An archive commit only adds its record, names the archived tip, and is signed: by
+    the proposer (a withdrawal) or by a roster member when the count says rejected."""
     ids = fields.get("senate-proposal", [])
     if len(ids) != 1:
         return [Violation(oid, "bad_archive", "an archive commit must name one proposal")]
-    folder = f"{ARCHIVE_DIR}/{ids[0]}/"
+    pid, parent = ids[0], before.tip
+    folder = f"{ARCHIVE_DIR}/{pid}/"
     bad = [p for p in changed
            if not p.startswith(folder) or git.blob_id(parent, p) is not None]
     if bad:
-        return [Violation(oid, "bad_archive", f"the archive of {ids[0]} does more than add "
+        return [Violation(oid, "bad_archive", f"the archive of {pid} does more than add "
                           f"{folder}: {', '.join(bad[:5])}")]
+    kinds, tips = fields.get("senate-archive-reason", []), fields.get("senate-tip", [])
+    if len(kinds) != 1 or kinds[0] not in ("withdrawn", "rejected") or len(tips) != 1:
+        return [Violation(oid, "bad_archive", f"the archive of {pid} must say once whether it "
+                          "is withdrawn or rejected, and name the archived tip (Senate-Tip)")]
+    try:
+        policy = policy_at(git, parent)
+        agent, problem, detail = signer(raw, KeyRing(policy))
+        if problem is not None or agent is None:
+            return [Violation(oid, "bad_archive", f"the archive of {pid} is not signed by a "
+                              f"roster member ({problem}: {detail})")]
+        author = raw.author
+        if author is None or (author.name, author.email) != (agent.name, agent.email):
+            return [Violation(oid, "bad_archive", f"the archive of {pid} is signed by "
+                              f"{agent.name} but authored as someone else")]
+        ref = ProposalRef(pid, "branch", tips[0], parent, trace(git, tips[0], before))
+        c = count_ref(git, ref, now=raw.committer.timestamp if raw.committer else 0)
+    except SenateError as exc:
+        return [Violation(oid, "bad_archive", f"the archived {pid} cannot be counted: "
+                          f"{exc.message}")]
+    if kinds[0] == "withdrawn" and agent.name != c.meta.proposer:
+        return [Violation(oid, "bad_archive", f"{pid} was withdrawn by {agent.name}; only its "
+                          f"proposer {c.meta.proposer} may withdraw it")]
+    if kinds[0] == "rejected" and c.status != "rejected":
+        return [Violation(oid, "bad_archive", f"{pid} was archived as rejected by "
+                          f"{agent.name}, but its count says {c.status}")]
     return []
 
 
 def audit_merge(
-    git: GitRepo, oid: str, main: str, tip: str, fields: dict[str, list[str]]
+    git: GitRepo, oid: str, tip: str, fields: dict[str, list[str]], before: Mainline
 ) -> tuple[list[Violation], str | None]:
+    main = before.tip
     ids = fields["senate-proposal"]
     if len(ids) != 1:
         return [Violation(oid, "tampered_trailer", f"Senate-Proposal given {len(ids)} times")], None
@@ -172,10 +218,12 @@ def audit_merge(
     if git.read_file(tip, f"{PROPOSALS_DIR}/{pid}/proposal.json") is None:
         return [Violation(oid, "not_approved",
                           f"the second parent {tip[:12]} holds no proposal {pid}")], pid
-    base = git.merge_base(main, tip) or main
-    ref = ProposalRef(pid, "branch", tip, base, main)
+    # Counted exactly as `senate merge` counted it: main's roster at the first parent, the
+    # tip's first-parent chain (every commit the merge brings in), the merge's clock.
+    ref = ProposalRef(pid, "branch", tip, main, trace(git, tip, before))
     try:
         c = count_ref(git, ref, now=git.commit_time(oid))
+        plan = plan_merge(git, main, tip, ref.base)
     except SenateError as exc:
         return [Violation(oid, "not_approved", f"{pid} cannot be counted: {exc.message}")], pid
     out: list[Violation] = []
@@ -183,9 +231,9 @@ def audit_merge(
     if reason is not None:
         out.append(Violation(oid, "not_approved", f"{pid} was not approved at "
                              f"{tip[:12]}: {reason}"))
-    plan = plan_merge(git, main, tip, base)
     expected: dict[str, list[str]] = {
-        "senate-patch-id": [c.patch_id],
+        "senate-content-id": [c.content_id],
+        "senate-base": [ref.base],
         "senate-tip": [tip],
         "senate-rule": [c.tally.rule.name],
         "senate-approved-by": list(approvers(c)),
@@ -198,7 +246,7 @@ def audit_merge(
                                  f"{', '.join(got) or 'nothing'}; the count says "
                                  f"{', '.join(want) or 'nothing'}"))
     if plan.tree is None:
-        out.append(Violation(oid, "hidden_change", f"{pid} does not merge cleanly into "
+        out.append(Violation(oid, "hidden_change", f"{pid} does not merge into "
                              f"{main[:12]} ({', '.join(plan.conflicts)}): the recorded "
                              "tree was resolved by hand"))
     elif plan.tree != git.commit_tree(oid):

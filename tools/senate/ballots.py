@@ -7,7 +7,6 @@ key for anything: ids are malleable, keys are not.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -23,22 +22,29 @@ IgnoreReason = Literal[
     "unsigned",
     "bad_signature",
     "unknown_key",
+    "no_vote_right",
     "author_mismatch",
     "stale",
+    "old_trailer",
     "wrong_proposal",
     "changes_files",
     "ambiguous",
     "superseded",
     "not_a_vote",
+    "before_opening",
     "before_debate",
     "after_window",
+    "foreign_content",
+    "bad_merge",
+    "unreadable",
 ]
-Kind = Literal["vote", "comment", "content"]
+# merge: a merge of main into the branch; content: a commit that changes files.
+Kind = Literal["vote", "comment", "content", "merge"]
 
 
 @dataclass(frozen=True)
 class Ballot:
-    """One commit on the branch, as the counter sees it."""
+    """One commit of the branch's first-parent chain, as the counter sees it."""
 
     commit: str
     kind: Kind
@@ -48,7 +54,10 @@ class Ballot:
     text: str  # the commit message body: the reasoning or the comment
     problem: IgnoreReason | None = None
     detail: str = ""
-    touches_files: bool = False  # a content commit of the proposal (or a merge)
+
+    @property
+    def touches_files(self) -> bool:
+        return self.kind in ("content", "merge")
 
 
 @dataclass(frozen=True)
@@ -56,9 +65,9 @@ class BranchContext:
     """What every ballot on one proposal is checked against."""
 
     proposal: str
-    patch_id: str
-    policy: Policy
-    opened_at: int
+    content_id: str
+    policy: Policy  # main's: the roster the merge would land on
+    opened_at: int | None  # None: no signed opening content commit (yet)
     debate_hours: int | None
     window_hours: int | None
 
@@ -89,44 +98,37 @@ def signer(raw: RawCommit, keys: KeyRing) -> tuple[Agent | None, IgnoreReason | 
         return None, "bad_signature", parsed
     found = keys.lookup(parsed.public_key)
     if found is None:
-        return None, "unknown_key", "signed by a key that is not on the base roster"
+        return None, "unknown_key", "signed by a key that is not on main's roster"
     agent, key = found
     if not sshsig.verify(parsed, raw.payload, key):
         return agent, "bad_signature", f"signature by {agent.name}'s key does not verify"
     return agent, None, ""
 
 
-def examine(
-    oid: str, data: bytes, parent_tree: Callable[[str], str], ctx: BranchContext, keys: KeyRing
-) -> Ballot:
-    """Classify one commit; checks run cheapest-first but report the most basic fault."""
+def examine(oid: str, data: bytes, empty: bool, ctx: BranchContext, keys: KeyRing) -> Ballot:
+    """Classify one single-parent commit (`empty`: its tree is its parent's): a vote, a
+    comment, or content; checks run cheapest-first but report the most basic fault."""
     raw = parse_commit(data)
     message = raw.message.decode("utf-8", "replace")
-    fields = senate_fields(message)
     time = raw.committer.timestamp if raw.committer else 0
+    if not empty:
+        # Content is judged by who signed it (senate.branchrules), never counted, whatever
+        # its trailers say.
+        agent, problem, detail = signer(raw, keys)
+        if problem is None and raw.problems:
+            problem, detail = "ambiguous", "; ".join(raw.problems)
+        return Ballot(oid, "content", agent.name if agent else None, None, time,
+                      _body(message), problem, detail)
+    fields = senate_fields(message)
     has_trailers = fields.proposal is not None or fields.vote is not None or bool(
-        fields.patch_id
-    )
-    empty = len(raw.parents) == 1 and raw.tree == parent_tree(raw.parents[0])
-    kind: Kind = "content"
-    if fields.vote is not None:
-        kind = "vote"
-    elif empty and (has_trailers or fields.problems):
-        kind = "comment"  # a debate comment, or a ballot too malformed to read a vote from
+        fields.content_id) or fields.old_patch_id
+    kind: Kind = "vote" if fields.vote is not None else "comment"
 
     def result(problem: IgnoreReason | None, detail: str, agent: str | None = None) -> Ballot:
-        return Ballot(oid, kind, agent, fields.vote, time, _body(message), problem, detail,
-                      not empty)
+        return Ballot(oid, kind, agent, fields.vote, time, _body(message), problem, detail)
 
-    if kind == "content":
-        # The proposal's own commits carry Senate-Proposal without a patch id: content,
-        # not a malformed ballot, and never counted whatever their trailers say. Who
-        # signed it is still worth telling a reviewer.
-        if empty:
-            return result("not_a_vote", "an empty commit without Senate trailers")
-        signed_by, problem, _ = signer(raw, keys)
-        who = signed_by.name if signed_by is not None and problem is None else None
-        return result("not_a_vote", "a content commit, not a vote or comment", who)
+    if not (has_trailers or fields.problems):
+        return result("not_a_vote", "an empty commit without Senate trailers")
     if raw.problems or fields.problems:
         return result("ambiguous", "; ".join(raw.problems + fields.problems))
     agent, problem, detail = signer(raw, keys)
@@ -144,22 +146,28 @@ def examine(
         )
     if fields.proposal != ctx.proposal:
         return result("wrong_proposal", f"cast for proposal {fields.proposal!r}", name)
-    if len(raw.parents) != 1:
-        return result("not_a_vote", "a merge commit cannot carry a vote", name)
-    if not empty:
-        return result("changes_files", "a vote commit must not change files", name)
-    if fields.patch_id != ctx.patch_id:
+    if fields.old_patch_id:
+        return result(
+            "old_trailer",
+            "names the retired Senate-Patch-Id (blind to whitespace and binary bytes); only "
+            "a Senate-Content-Id counts: vote again",
+            name,
+        )
+    if fields.content_id != ctx.content_id:
         return result(
             "stale",
-            f"cast on patch {str(fields.patch_id)[:12]}, the proposal is now "
-            f"{ctx.patch_id[:12]}",
+            f"cast on content {str(fields.content_id)[:12]}, the proposal is now "
+            f"{ctx.content_id[:12]}",
             name,
         )
     if kind == "vote" and not agent.vote:
-        return result("unknown_key", f"{agent.name} has no voting rights on the base roster",
+        return result("no_vote_right", f"{agent.name} has no voting rights on main's roster",
                       name)
     if kind != "vote":
         return result(None, "", name)
+    if ctx.opened_at is None or time < ctx.opened_at:
+        return result("before_opening", "cast before the proposer's signed opening commit",
+                      name)
     if ctx.debate_hours is not None and time < ctx.opened_at + ctx.debate_hours * 3600:
         return result("before_debate", "cast before the debate period ended", name)
     if ctx.window_hours is not None and time > ctx.opened_at + ctx.window_hours * 3600:

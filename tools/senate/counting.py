@@ -7,20 +7,22 @@ all call, so that every surface reaches the same verdict from the same bytes.
 from __future__ import annotations
 
 import time as _time
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from senate.ballots import Ballot, BranchContext, KeyRing, examine
+from senate.ballots import Ballot
+from senate.branchrules import BallotMemo, Judgement, judge
 from senate.compatibility import verdict_for
+from senate.content import content_id, scope_problems
+from senate.errors import SenateError
 from senate.git import GitRepo
-from senate.git.rawread import linear_history
-from senate.git.repo import MAIN
+from senate.git.repo import RawDelta
 from senate.policy import POLICY_FILE, Policy
-from senate.proposal import PROPOSALS_DIR, ProposalMeta
+from senate.proposal import ProposalMeta
 from senate.proposal_sql import check_proposal_sql
-from senate.proposals import ProposalRef, branch_ref, find_proposal, policy_at
-from senate.registry import SCHEMA_DIR, parse_schema
+from senate.proposals import ProposalRef, find_proposal, policy_at
+from senate.registry import SCHEMA_DIR, parse_schema, schema_file_problem
 from senate.tally import CastVote, Rule, Status, Tally, tally
 
 if TYPE_CHECKING:
@@ -56,7 +58,7 @@ class Count:
     proposal: str
     ref: ProposalRef
     meta: ProposalMeta
-    patch_id: str
+    content_id: str
     tally: Tally
     ballots: tuple[Ballot, ...]
     compat: Compat
@@ -79,18 +81,20 @@ class Count:
 
     def content(self) -> list[dict[str, Any]]:
         """The proposal's own commits (and merges of main): what was voted on, not votes.
-        `agent` is the roster member whose signature verifies, None when none does."""
+        `agent` is the roster member whose signature verifies, None when none does;
+        `problem` says why the commit blocks the proposal, None when it is sound."""
         return [
-            {"commit": b.commit, "agent": b.agent, "detail": b.detail}
+            {"commit": b.commit, "kind": b.kind, "agent": b.agent, "problem": b.problem,
+             "detail": b.detail}
             for b in self.ballots
-            if b.kind == "content" and b.touches_files
+            if b.touches_files
         ]
 
     def ignored(self) -> list[dict[str, Any]]:
         out = [
             {"commit": b.commit, "reason": b.problem, "detail": b.detail, "agent": b.agent}
             for b in self.ballots
-            if b.problem is not None and not (b.kind == "content" and b.touches_files)
+            if b.problem is not None and not b.touches_files
         ]
         out += [
             {"commit": s.commit, "reason": "superseded", "agent": s.agent,
@@ -116,9 +120,10 @@ class Count:
                         for v in t.counted],
             "ignored": self.ignored(),
             "content": self.content(),
-            "patch_id": self.patch_id,
+            "content_id": self.content_id,
             "tip": self.ref.tip,
             "base": self.ref.base,
+            "governed_by": self.ref.main,
             "eligible_agents": list(t.eligible),
             "backward_compatible": self.compat.backward_compatible,
             "problems": list(self.problems),
@@ -131,95 +136,84 @@ class Count:
         }
 
 
-# A ballot is a pure function of the commit and its context, so a long-running process
-# (the API server) may keep them between counts: (commit, proposal, patch id, base,
-# opening time) -> Ballot.
-BallotMemo = MutableMapping[tuple[str, str, str, str, int], Ballot]
-
-
 def count(
     git: GitRepo, proposal_id: str, now: int | None = None, memo: BallotMemo | None = None
 ) -> Count:
-    # Read the branch before find_proposal's merge-base (see senate.git.rawread); with a
-    # memo (the API server) most commits need no read at all, so do not prefetch them.
-    tip = git.ref_target(branch_ref(proposal_id))
-    main = git.branch_tip(MAIN)
-    raws = linear_history(git, tip, main) if memo is None and tip and main else None
-    return count_ref(git, find_proposal(git, proposal_id), now, memo, raws)
+    return count_ref(git, find_proposal(git, proposal_id), now, memo)
+
+
+@dataclass(frozen=True)
+class Integrity:
+    """What the branch is, byte for byte, and every fault that makes it unapprovable
+    whatever the votes (the hook refuses a push with any of them)."""
+
+    deltas: tuple[RawDelta, ...]
+    content_id: str
+    judgement: Judgement
+    problems: tuple[str, ...]
+
+
+def integrity(
+    git: GitRepo, ref: ProposalRef, policy: Policy | None = None,
+    meta: ProposalMeta | None = None, memo: BallotMemo | None = None,
+) -> Integrity:
+    policy = policy_at(git, ref.main) if policy is None else policy
+    meta = ref.meta(git) if meta is None else meta
+    deltas = git.raw_diff(git.commit_tree(ref.base), git.commit_tree(ref.tip))
+    cid = content_id(deltas)
+    verdict = judge(git, ref.lineage, ref.id, meta.proposer, cid, policy,
+                    git.blob_id(ref.main, POLICY_FILE) or "", memo)
+    problems = list(verdict.problems)
+    problems += scope_problems(ref.id, meta.proposal_type, deltas)
+    problems += schema_problems(git, deltas)
+    return Integrity(tuple(deltas), cid, verdict, tuple(problems))
 
 
 def count_ref(
     git: GitRepo, ref: ProposalRef, now: int | None = None, memo: BallotMemo | None = None,
-    raws: Mapping[str, bytes] | None = None,
 ) -> Count:
-    policy = policy_at(git, ref.base)
+    """Count `ref` under the roster and rules of `ref.main` (the commit its merge lands
+    on), over the content base..tip, along the tip's first-parent chain only."""
+    policy = policy_at(git, ref.main)
     meta = ref.meta(git)
-    patch_id = git.patch_id(ref.base, ref.tip)
-    changed = git.changed_paths(ref.base, ref.tip)
+    found = integrity(git, ref, policy, meta, memo)
+    verdict = found.judgement
+    changed = sorted({d.name for d in found.deltas})
+    problems = list(found.problems)
     compat = compute_compat(git, ref, meta, policy, changed)
     sql = check_proposal_sql(git, ref.tip, ref.id)
     rule = choose_rule(policy, meta, compat, changed, sql.destructive)
-    commits = git.walk(ref.tip, hide=ref.base)
-    opened_at = git.commit_time(commits[0]) if commits else 0
-    ctx = BranchContext(
-        proposal=ref.id,
-        patch_id=patch_id,
-        policy=policy,
-        opened_at=opened_at,
-        debate_hours=policy.rules.debate_period_hours,
-        window_hours=policy.rules.voting_window_hours,
-    )
-    keys = KeyRing(policy)
-    trees: dict[str, str] = {}
-
-    def parent_tree(oid: str) -> str:
-        tree = trees.get(oid)
-        return tree if tree is not None else git.commit_tree(oid)
-
-    ballots: list[Ballot] = []
-    for oid in commits:
-        key = (oid, ref.id, patch_id, ref.base, opened_at)
-        known = memo.get(key) if memo is not None else None
-        if known is not None:
-            ballots.append(known)
-            continue
-        data = raws.get(oid) if raws is not None else None
-        if data is None:
-            data = git.raw_commit(oid)
-        ballot = examine(oid, data, parent_tree, ctx, keys)
-        trees[oid] = _tree_of(data)
-        ballots.append(ballot)
-        if memo is not None:
-            memo[key] = ballot
     votes = [
         CastVote(b.agent, b.vote, b.commit)
-        for b in ballots
+        for b in verdict.ballots
         if b.problem is None and b.vote is not None and b.agent is not None
     ]
     window = policy.rules.voting_window_hours
     now = int(_time.time()) if now is None else now
-    closed = window is not None and now > opened_at + window * 3600
+    opened = verdict.opened_at
+    closed = window is not None and opened is not None and now > opened + window * 3600
     result = tally(votes, [a.name for a in policy.voters], rule, window_closed=closed)
-    problems = scope_problems(ref, changed) + list(compat.mismatches)
+    problems += list(compat.mismatches)
     problems += [f"the migration SQL does not parse: {e}" for e in sql.errors]
-    return Count(ref.id, ref, meta, patch_id, result, tuple(ballots), compat, tuple(problems))
+    return Count(ref.id, ref, meta, found.content_id, result, verdict.ballots, compat,
+                 tuple(dict.fromkeys(problems)))
 
 
-def _tree_of(data: bytes) -> str:
-    # The first header of a commit object is always "tree <hex>".
-    return data[5:45].decode("ascii", "replace")
-
-
-def scope_problems(ref: ProposalRef, changed: list[str]) -> list[str]:
-    """A proposal may touch only its own folder, schemas/ and senate.toml."""
-    own = f"{PROPOSALS_DIR}/{ref.id}/"
-    stray = [
-        p for p in changed
-        if not (p.startswith(own) or p.startswith(f"{SCHEMA_DIR}/") or p == POLICY_FILE)
-    ]
-    if not stray:
-        return []
-    return [f"the proposal changes files outside its scope: {', '.join(stray[:5])}"]
+def schema_problems(git: GitRepo, deltas: Sequence[RawDelta]) -> list[str]:
+    """Every schema the proposal writes must be strict JSON valid against its metaschema."""
+    out: list[str] = []
+    for d in deltas:
+        path = d.name
+        if d.status == "D" or not path.startswith(f"{SCHEMA_DIR}/"):
+            continue
+        data = git.blob(d.new_id)
+        if data is None:
+            out.append(f"{path} cannot be read as a file")
+            continue
+        problem = schema_file_problem(data, path)
+        if problem is not None:
+            out.append(problem)
+    return out
 
 
 def compute_compat(
@@ -237,13 +231,19 @@ def compute_compat(
             continue
         old_raw = git.read_file(ref.base, path)
         new_raw = git.read_file(ref.tip, path)
-        old = parse_schema(old_raw, f"{path}@base") if old_raw is not None else None
-        new = parse_schema(new_raw, f"{path}@tip") if new_raw is not None else None
-        if new is None:
-            backward = forward = False
-            mismatches.append(f"{path} is deleted; removing a type is not a schema change")
+        try:
+            old = parse_schema(old_raw, f"{path}@base") if old_raw is not None else None
+            new = parse_schema(new_raw, f"{path}@tip") if new_raw is not None else None
+            if new is None:
+                backward = forward = False
+                continue  # a deleted schema: scope_problems blocks it
+            verdict = verdict_for(old, new, policy)
+        except SenateError:
+            # An unreadable or invalid schema: schema_problems blocks the proposal, and
+            # nothing can be said of its compatibility.
+            backward = _and(backward, None)
+            forward = _and(forward, None)
             continue
-        verdict = verdict_for(old, new, policy)
         report = verdict.report
         reports.append((path, report))
         backward = _and(backward, report.backward_compatible)
@@ -276,8 +276,9 @@ def choose_rule(
 ) -> Rule:
     """Unanimity for anything not provably backward compatible; 2/3 otherwise."""
     num, den = policy.rules.numerator, policy.rules.denominator
-    if POLICY_FILE in changed:
-        return Rule("unanimous", f"the proposal changes {POLICY_FILE} (governance)", num, den)
+    if meta.proposal_type == "governance" or POLICY_FILE in changed:
+        return Rule("unanimous", f"the proposal changes {POLICY_FILE} (governance: every "
+                    "eligible agent must approve)", num, den)
     if destructive_sql:
         return Rule("unanimous", f"destructive migration SQL: {destructive_sql[0]}", num, den)
     if compat.compatible is None:

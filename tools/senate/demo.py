@@ -107,7 +107,7 @@ def run_demo(workdir: Path, say: Callable[[str], None]) -> DemoLog:
              rule=second.tally.rule.name, rule_reason=second.tally.rule.reason,
              approve=second.tally.approve, reject=second.tally.reject,
              required=second.tally.required)
-    merge_and_archive(git, log, compatible.id, breaking.id)
+    merge_and_archive(git, log, compatible.id, breaking.id, keys["curie"])
     migrate_platform(git, log, database)
     from senate.audit import audit
 
@@ -151,7 +151,8 @@ def setup_platform_database(git: GitRepo, workdir: Path, log: DemoLog) -> str:
     return url
 
 
-def merge_and_archive(git: GitRepo, log: DemoLog, compatible: str, breaking: str) -> None:
+def merge_and_archive(git: GitRepo, log: DemoLog, compatible: str, breaking: str,
+                      archiver: Ed25519PrivateKey) -> None:
     from senate.archiving import archive_proposal
     from senate.merging import Merged, merge_proposal
 
@@ -161,7 +162,7 @@ def merge_and_archive(git: GitRepo, log: DemoLog, compatible: str, breaking: str
              approved_by=list(merged.approved_by), schema_versions=dict(merged.versions))
     refused = merge_proposal(git, breaking)
     assert not isinstance(refused, Merged)
-    archived = archive_proposal(git, breaking, refused.reason)
+    archived = archive_proposal(git, breaking, refused.reason, key=archiver)  # signed
     log.step("senate merge " + breaking + " (refused, archived)", refused=refused.reason,
              archive_commit=archived.commit[:12], tag=archived.tag)
 

@@ -17,10 +17,8 @@ from typing import Any, Literal
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from senate.counting import Count, count_ref
-from senate.errors import ConflictError
+from senate.errors import ConflictError, SenateError
 from senate.git import GitRepo
-from senate.git.merging import merge_commits
-from senate.git.trees import read_tree_file
 from senate.mainline import LocalChanges, WorkTree, advance_main, write_main_commit
 from senate.proposals import ProposalRef, branch_ref, find_proposal
 from senate.registry import SCHEMA_DIR, VERSION_KEY, dump_schema, parse_schema, version_of
@@ -48,7 +46,7 @@ class Merged:
     commit: str
     main_before: str
     tip: str
-    patch_id: str
+    content_id: str
     rule: str
     approved_by: tuple[str, ...]
     versions: tuple[tuple[str, int], ...]
@@ -62,7 +60,7 @@ class Merged:
             "commit": self.commit,
             "main_before": self.main_before,
             "tip": self.tip,
-            "patch_id": self.patch_id,
+            "content_id": self.content_id,
             "rule": self.rule,
             "approved_by": list(self.approved_by),
             "schema_versions": dict(self.versions),
@@ -89,25 +87,39 @@ class Refused:
 
 
 def plan_merge(git: GitRepo, main: str, tip: str, base: str) -> MergePlan:
-    """The merged tree plus the version bump of each schema the proposal changes."""
-    merged = merge_commits(git, main, tip)
-    if merged.tree is None:
-        return MergePlan(None, merged.conflicts, ())
+    """Main's tree with the proposal's paths (those base..tip changes) taken from the tip,
+    plus the version bump of each schema it changes. Governed files are never text-merged:
+    a path the proposal changes that main also changed since the base is a conflict."""
+    main_tree, tip_tree = git.commit_tree(main), git.commit_tree(tip)
+    base_tree = git.commit_tree(base)
+    own = git.raw_diff(base_tree, tip_tree)
+    theirs = {d.path for d in git.raw_diff(base_tree, main_tree)}
+    clash = tuple(d.name for d in own if d.path in theirs)
+    if clash:
+        return MergePlan(None, clash, ())
+    try:
+        tree = git.overlay_tree(
+            main_tree, {d.name: None if d.status == "D" else (d.new_mode, d.new_id)
+                        for d in own})
+    except SenateError as exc:
+        return MergePlan(None, (exc.message,), ())
     changes: dict[str, bytes | None] = {}
     versions: list[tuple[str, int]] = []
-    for path in git.changed_paths(base, tip):
-        if not (path.startswith(f"{SCHEMA_DIR}/") and path.endswith(".json")):
-            continue
-        data = read_tree_file(git, merged.tree, path)
-        if data is None:
+    for d in own:
+        path = d.name
+        if d.status == "D" or not (path.startswith(f"{SCHEMA_DIR}/") and path.endswith(".json")):
             continue  # a deleted schema: counting refuses it, nothing to bump
+        data = git.blob(d.new_id)
         before = git.read_file(main, path)
-        old = version_of(parse_schema(before, f"{path}@main")) if before is not None else 0
-        schema = parse_schema(data, f"{path}@merge")
+        try:
+            old = version_of(parse_schema(before, f"{path}@main")) if before is not None else 0
+            schema = parse_schema(data or b"", f"{path}@tip")
+        except SenateError as exc:  # counting blocks such a proposal; say why, not crash
+            return MergePlan(None, (exc.message,), ())
         schema[VERSION_KEY] = old + 1
         changes[path] = dump_schema(schema)
         versions.append((path[len(SCHEMA_DIR) + 1 : -len(".json")], old + 1))
-    return MergePlan(git.edit_tree(merged.tree, changes), (), tuple(versions))
+    return MergePlan(git.edit_tree(tree, changes), (), tuple(versions))
 
 
 def approvers(c: Count) -> tuple[str, ...]:
@@ -124,7 +136,8 @@ def merge_message(c: Count, plan: MergePlan) -> str:
         rationale[0] if rationale else "(no rationale)",
         "",
         f"Senate-Proposal: {c.proposal}",
-        f"Senate-Patch-Id: {c.patch_id}",
+        f"Senate-Content-Id: {c.content_id}",
+        f"Senate-Base: {c.ref.base}",
         f"Senate-Tip: {c.ref.tip}",
         f"Senate-Rule: {c.tally.rule.name}",
         *(f"Senate-Approved-By: {a}" for a in approvers(c)),
@@ -172,9 +185,10 @@ def _attempt(
     plan = plan_merge(git, ref.main, ref.tip, ref.base)
     if plan.tree is None:
         return Refused(ref.id, "conflict", f"proposal/{ref.id} no longer merges cleanly "
-                       f"into main ({ref.main[:12]}): conflicts in {', '.join(plan.conflicts)}; "
-                       "nothing merged. Merge main into the branch and resolve (if the patch "
-                       "id changes, the votes must be cast again)", c)
+                       f"into main ({ref.main[:12]}): main changed {', '.join(plan.conflicts)} "
+                       "too since the base; nothing merged. Merge main into the branch and "
+                       "resolve in a signed commit: the content id changes, so the votes "
+                       "become stale and must be cast again", c)
     assert plan.tree is not None
     commit = write_main_commit(git, plan.tree, [ref.main, ref.tip], merge_message(c, plan), key)
     if git.ref_target(branch_ref(ref.id)) != ref.tip:
@@ -186,6 +200,6 @@ def _attempt(
         return Refused(ref.id, "dirty_worktree", str(exc), c)
     except ConflictError:
         return None
-    return Merged(ref.id, commit, ref.main, ref.tip, c.patch_id, c.tally.rule.name,
+    return Merged(ref.id, commit, ref.main, ref.tip, c.content_id, c.tally.rule.name,
                   approvers(c), plan.versions, attempt, updated)
 

@@ -135,10 +135,9 @@ def parse_meta(data: dict[str, Any], source: str) -> ProposalMeta:
 
 
 def load_meta(raw: bytes, source: str) -> ProposalMeta:
-    try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UsageError(f"{source} is not valid JSON: {exc}") from exc
+    from senate import strictjson
+
+    data = strictjson.loads(raw, source)
     if not isinstance(data, dict):
         raise UsageError(f"{source} is not a JSON object")
     return parse_meta(data, source)

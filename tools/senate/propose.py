@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from senate.commits import agent_for_key, signed_commit
+from senate.content import content_id_between
 from senate.errors import ConflictError, UsageError
 from senate.git import GitRepo
 from senate.proposal import (
@@ -54,13 +55,13 @@ class Opened:
     id: str
     branch: str
     commit: str
-    patch_id: str
+    content_id: str
     meta: ProposalMeta
     backward_compatible: bool | None  # Senate's computed verdict
     mismatches: tuple[str, ...] = ()  # where the proposal's claims contradict the diff
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "branch": self.branch, "patch_id": self.patch_id,
+        return {"id": self.id, "branch": self.branch, "content_id": self.content_id,
                 "backward_compatible": self.backward_compatible,
                 "mismatches": list(self.mismatches)}
 
@@ -144,7 +145,7 @@ def open_proposal(git: GitRepo, key: Ed25519PrivateKey, request: ProposalRequest
                     id=proposal_id,
                     branch=f"proposal/{proposal_id}",
                     commit=commit,
-                    patch_id=git.patch_id(main, commit),
+                    content_id=content_id_between(git, main, commit),
                     meta=content.meta,
                     backward_compatible=computed.compatible,
                     mismatches=mismatches,

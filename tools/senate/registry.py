@@ -9,6 +9,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from senate import strictjson
 from senate.errors import NotFoundError, UsageError
 from senate.git import GitRepo
 
@@ -36,13 +37,23 @@ def dump_schema(schema: dict[str, Any]) -> bytes:
 
 
 def parse_schema(data: bytes, source: str) -> dict[str, Any]:
-    try:
-        schema = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UsageError(f"{source} is not valid JSON: {exc}") from exc
+    """A schema file as strict JSON (UTF-8, no BOM, no duplicate keys): UsageError else."""
+    schema = strictjson.loads(data, source)
     if not isinstance(schema, dict):
         raise UsageError(f"{source} is not a JSON Schema object")
     return schema
+
+
+def schema_file_problem(data: bytes, source: str) -> str | None:
+    """Why `data` cannot be a registry schema (strict JSON, valid against its
+    metaschema), or None when it can."""
+    from senate.validation import check_schema
+
+    try:
+        check_schema(parse_schema(data, source), source)
+    except UsageError as exc:
+        return exc.message
+    return None
 
 
 def version_of(schema: dict[str, Any]) -> int:

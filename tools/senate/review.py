@@ -59,7 +59,7 @@ def detail_of(git: GitRepo, c: Count) -> dict[str, Any]:
         "tip": c.ref.tip,
         "base": c.ref.base,
         "merge_commit": c.ref.merge_commit,
-        "patch_id": c.patch_id,
+        "content_id": c.content_id,
         "metadata": c.meta.to_json(),
         "compatibility": {
             "backward_compatible": c.compat.backward_compatible,

@@ -29,7 +29,8 @@ def render_tally(c: Count) -> str:
         f"eligible {len(t.eligible)}, required {t.required}: "
         f"approve {t.approve}, reject {t.reject}, abstain {t.abstain}",
         f"not voted: {', '.join(t.not_voted) or '-'}",
-        f"patch id {c.patch_id}  tip {c.ref.tip}",
+        f"content id {c.content_id}",
+        f"base {c.ref.base}  tip {c.ref.tip}",
         "",
         "counted:",
         *(f"  {v.agent:<20} {v.vote:<8} {v.commit[:12]}" for v in t.counted),

@@ -36,11 +36,15 @@ VOTE_VALUES: tuple[str, ...] = get_args(VoteValue)
 
 KEY_PROPOSAL = "Senate-Proposal"
 KEY_VOTE = "Senate-Vote"
+KEY_CONTENT_ID = "Senate-Content-Id"
+# Senate's first id, libgit2's patch id: blind to whitespace inside a line and to the
+# bytes of binary files, so a vote naming it never counts (it is read, to say so).
 KEY_PATCH_ID = "Senate-Patch-Id"
-_KEYS = {k.lower(): k for k in (KEY_PROPOSAL, KEY_VOTE, KEY_PATCH_ID)}
+_KEYS = {k.lower(): k for k in (KEY_PROPOSAL, KEY_VOTE, KEY_CONTENT_ID, KEY_PATCH_ID)}
 
 PROPOSAL_ID = re.compile(r"[0-9]{4}-[a-z0-9][a-z0-9-]{0,62}\Z")
 PATCH_ID = re.compile(r"[0-9a-f]{40}\Z")
+CONTENT_ID = re.compile(r"[0-9a-f]{64}\Z")
 # Loose on purpose: whatever a reader could take for a Senate trailer, however indented,
 # quoted or spaced, must not appear anywhere but as a counted trailer.
 _SENATE_LIKE = re.compile(r"[\W_]*senate-[\w-]*\s*[:=]", re.IGNORECASE)
@@ -56,8 +60,9 @@ _WRAP = 72
 class SenateFields:
     proposal: str | None
     vote: VoteValue | None
-    patch_id: str | None
+    content_id: str | None
     problems: tuple[str, ...]  # non-empty: ambiguous, do not count
+    old_patch_id: bool = False  # carries the retired Senate-Patch-Id trailer
 
 
 def senate_like_line(line: str) -> bool:
@@ -91,6 +96,7 @@ def _check_value(key: str, value: str) -> str | None:
     ok = {
         KEY_PROPOSAL: PROPOSAL_ID.match(value) is not None,
         KEY_VOTE: value in VOTE_VALUES,
+        KEY_CONTENT_ID: CONTENT_ID.match(value) is not None,
         KEY_PATCH_ID: PATCH_ID.match(value) is not None,
     }[key]
     return None if ok else f"invalid {key} value {value!r}"
@@ -98,8 +104,9 @@ def _check_value(key: str, value: str) -> str | None:
 
 def _trailer_fields(
     block: TrailerBlock, problems: list[str]
-) -> tuple[dict[str, str], set[int]]:
-    """Valid Senate values by canonical key, and the offsets of counted trailer lines."""
+) -> tuple[dict[str, str], set[int], set[str]]:
+    """Valid Senate values by canonical key, the offsets of counted trailer lines, and
+    every Senate key present (valid or not)."""
     seen: dict[str, list[str]] = {}
     counted: set[int] = set()
     for trailer, offset in zip(block.trailers, block.first_lines, strict=True):
@@ -123,21 +130,25 @@ def _trailer_fields(
             problems.append(bad)
         else:
             fields[key] = values[0]
-    return fields, counted
+    return fields, counted, set(seen)
 
 
-def _subject_problems(subject: str, proposal: str | None, vote: str | None) -> list[str]:
+def _subject_problems(
+    subject: str, proposal: str | None, vote: str | None, vote_given: bool
+) -> list[str]:
+    """What the subject contradicts; `vote_given`: a Senate-Vote trailer is present, even
+    with an invalid value (that value is the problem then, not its absence)."""
     if not _SUBJECT_KIND.match(subject):
         return []
     if m := _VOTE_SUBJECT.match(subject):
-        found = [] if vote is not None else ["subject says vote but there is no Senate-Vote"]
+        found = [] if vote_given else ["subject says vote but there is no Senate-Vote"]
         if m.group(1) != proposal:
             found.append(f"subject names proposal {m.group(1)!r}, trailers {proposal!r}")
         if vote is not None and m.group(2) != vote:
             found.append(f"subject says {m.group(2)!r}, Senate-Vote says {vote!r}")
         return found
     if m := _COMMENT_SUBJECT.match(subject):
-        found = [] if vote is None else ["subject says comment but there is a Senate-Vote"]
+        found = [] if not vote_given else ["subject says comment but there is a Senate-Vote"]
         if m.group(1) != proposal:
             found.append(f"subject names proposal {m.group(1)!r}, trailers {proposal!r}")
         return found
@@ -154,7 +165,7 @@ def _subject_problems(subject: str, proposal: str | None, vote: str | None) -> l
 _CANONICAL_VOTE = re.compile(
     r"vote\((?P<p>[0-9]{4}-[a-z0-9][a-z0-9-]{0,62})\): (?P<v>approve|reject|abstain)\n\n"
     r"(?:(?P<body>.*)\n\n)?"
-    r"Senate-Proposal: (?P=p)\nSenate-Vote: (?P=v)\nSenate-Patch-Id: (?P<h>[0-9a-f]{40})\n\Z",
+    r"Senate-Proposal: (?P=p)\nSenate-Vote: (?P=v)\nSenate-Content-Id: (?P<h>[0-9a-f]{64})\n\Z",
     re.DOTALL,
 )
 # Multiline and unanchored at the end: may flag more than senate_like_line would (a
@@ -185,7 +196,7 @@ def senate_fields_general(message: str) -> SenateFields:
     """The reference reading: git's trailer block, then every Senate rule."""
     block = trailer_block(message)
     problems: list[str] = []
-    fields, counted = _trailer_fields(block, problems)
+    fields, counted, present = _trailer_fields(block, problems)
     stray = [
         n for n, (off, text) in enumerate(_lines(message), 1)
         if senate_like_line(text) and off not in counted
@@ -198,13 +209,19 @@ def senate_fields_general(message: str) -> SenateFields:
         problems.append("message contains a CR byte")
     if "\0" in message:
         problems.append("message contains a NUL byte")
-    proposal, patch_id = fields.get(KEY_PROPOSAL), fields.get(KEY_PATCH_ID)
+    proposal, content = fields.get(KEY_PROPOSAL), fields.get(KEY_CONTENT_ID)
     vote = fields.get(KEY_VOTE)
-    for key in (KEY_PROPOSAL, KEY_PATCH_ID):
-        if key not in fields and not any(key in p for p in problems):
+    old = KEY_PATCH_ID in present
+    if old and KEY_CONTENT_ID in present:
+        problems.append(f"both {KEY_CONTENT_ID} and the retired {KEY_PATCH_ID}")
+    for key in (KEY_PROPOSAL, KEY_CONTENT_ID):
+        if key == KEY_CONTENT_ID and old:
+            continue  # reported as a vote on the retired id, not as a malformed one
+        if key not in present:
             problems.append(f"missing {key} trailer")
-    problems += _subject_problems(subject, proposal, vote)
-    return SenateFields(proposal, _as_vote(vote), patch_id, tuple(dict.fromkeys(problems)))
+    problems += _subject_problems(subject, proposal, vote, KEY_VOTE in present)
+    return SenateFields(proposal, _as_vote(vote), content, tuple(dict.fromkeys(problems)),
+                        old)
 
 
 def _as_vote(value: str | None) -> VoteValue | None:
@@ -245,15 +262,16 @@ def _clean_reason(reason: str) -> list[str]:
 
 
 def format_vote_message(
-    proposal: str, vote: VoteValue | None, patch_id: str, reason: str
+    proposal: str, vote: VoteValue | None, content_id: str, reason: str
 ) -> str:
     """The canonical vote (or, with vote None, comment) message; UsageError if unsafe."""
     if not PROPOSAL_ID.match(proposal):
         raise UsageError(f"invalid proposal id {proposal!r}", "expected e.g. 0007-some-name")
     if vote is not None and vote not in VOTE_VALUES:
         raise UsageError(f"invalid vote {vote!r}", "use approve, reject or abstain")
-    if not PATCH_ID.match(patch_id):
-        raise UsageError(f"invalid patch id {patch_id!r}", "expected 40 lowercase hex digits")
+    if not CONTENT_ID.match(content_id):
+        raise UsageError(f"invalid content id {content_id!r}",
+                         "expected 64 lowercase hex digits (see `senate show ID`)")
     if "\r" in reason or "\0" in reason:
         raise UsageError("the reason contains a CR or NUL character")
     lines = _clean_reason(reason)
@@ -275,6 +293,6 @@ def format_vote_message(
     trailers = [f"{KEY_PROPOSAL}: {proposal}"]
     if vote is not None:
         trailers.append(f"{KEY_VOTE}: {vote}")
-    trailers.append(f"{KEY_PATCH_ID}: {patch_id}")
+    trailers.append(f"{KEY_CONTENT_ID}: {content_id}")
     parts = [subject, "\n".join(body)] if body else [subject]
     return "\n\n".join([*parts, "\n".join(trailers)]) + "\n"

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from senate.commits import agent_for_key, signed_commit
+from senate.content import content_id_between
 from senate.errors import ConflictError, UsageError
 from senate.git import GitRepo
 from senate.proposals import branch_ref, find_proposal, policy_at
@@ -24,7 +25,7 @@ class Cast:
     commit: str
     agent: str
     vote: VoteValue | None
-    patch_id: str
+    content_id: str
 
 
 def cast(
@@ -43,16 +44,20 @@ def cast(
                 f"proposal {proposal_id} is {ref.location}; voting on it is closed",
                 "open a new proposal to change the schema again",
             )
-        agent = agent_for_key(policy_at(git, ref.base), key)
-        patch_id = git.patch_id(ref.base, ref.tip)
-        message = format_vote_message(proposal_id, vote, patch_id, reason)
+        agent = agent_for_key(policy_at(git, ref.main), key)
+        if vote is not None and not agent.vote:
+            raise UsageError(f"{agent.name} has no voting rights",
+                             "a member without voting rights may comment, not vote; rights "
+                             "are granted by a governance proposal")
+        cid = content_id_between(git, ref.base, ref.tip)
+        message = format_vote_message(proposal_id, vote, cid, reason)
         commit = signed_commit(git, key, agent, ref.tip, message, when=when)
         try:
             git.update_ref(branch_ref(proposal_id), commit, ref.tip)
         except ConflictError:
             time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
             continue
-        return Cast(proposal_id, commit, agent.name, vote, patch_id)
+        return Cast(proposal_id, commit, agent.name, vote, cid)
     raise ConflictError(
         f"proposal/{proposal_id} kept moving; gave up after {ATTEMPTS} attempts",
         "run the command again",

@@ -24,6 +24,7 @@ from senate.api.models import (
     Head,
     ProposalDraftRequest,
     SignedCommit,
+    SignedProposal,
     Status,
     ValidateRequest,
     Written,
@@ -39,7 +40,7 @@ Senate governs JSON Schemas through signed, voted git proposals. Reads are open;
 write is a commit signed by the agent's SSH key (the server never holds a private key).
 
 **Votes and comments**: `GET .../schema-proposal/{id}/head` gives the branch tip, its tree
-and the patch id; build the empty commit `tree <tree>`, `parent <tip>`, author and
+and the content id; build the empty commit `tree <tree>`, `parent <tip>`, author and
 committer = your roster identity, message from Senate's vote format; sign it (SSHSIG,
 namespace `git`); put the signature in a `gpgsig` header after the committer line as git
 does; `POST` it. If the tip moved you get 409 `stale_parent` with the new head: rebuild
@@ -128,21 +129,23 @@ def create_app(repo_path: str | Path, body_limit: int = DEFAULT_LIMIT) -> FastAP
 
         made = draft_proposal(repo(), body.proposer_key, _request(body))
         return Draft(id=made.id, parent=made.parent, tree=made.tree,
-                     commit=made.commit.decode("utf-8"))
+                     commit=made.commit.decode("utf-8"),
+                     files={n: d.decode("utf-8") for n, d in made.files.items()})
 
     @app.post("/api/senate/schema-proposal", tags=["proposals"], status_code=201,
               response_model=Created,
               summary="Step 2 of opening a proposal: submit the signed draft commit")
-    def create(body: SignedCommit) -> Created:
+    def create(body: SignedProposal) -> Created:
         from senate.api.proposalwrite import accept_proposal
         from senate.counting import count
 
         git = repo()
-        proposal_id = accept_proposal(git, body.commit.encode("utf-8"))
+        proposal_id = accept_proposal(git, body.commit.encode("utf-8"),
+                                      {n: d.encode("utf-8") for n, d in body.files.items()})
         tally = count(git, proposal_id, memo=memo).to_json()
         return Created(id=proposal_id, branch=f"proposal/{proposal_id}", commit=tally["tip"],
                        status=tally["status"], rule=tally["rule"],
-                       rule_reason=tally["rule_reason"], patch_id=tally["patch_id"])
+                       rule_reason=tally["rule_reason"], content_id=tally["content_id"])
 
     @app.get("/api/senate/schema-proposals", tags=["proposals"],
              summary="Proposals and their status (as `senate proposals --json`)")
@@ -162,7 +165,7 @@ def create_app(repo_path: str | Path, body_limit: int = DEFAULT_LIMIT) -> FastAP
         return detail
 
     @app.get("/api/senate/schema-proposal/{proposal_id}/head", tags=["proposals"],
-             response_model=Head, summary="What a vote commit is built on: tip, tree, patch id")
+             response_model=Head, summary="What a vote commit is built on: tip, tree, content id")
     def get_head(proposal_id: ProposalId) -> Head:
         from senate.api.ballotwrite import head
 
@@ -191,12 +194,12 @@ def app_from_env() -> FastAPI:
     return create_app(os.environ[REPO_ENV])
 
 
-class BoundedMemo(dict[tuple[str, str, str, str, int], Any]):
+class BoundedMemo(dict[tuple[str, str, str, str, int | None, str], Any]):
     """counting's ballot memo, emptied when full: a cache, never the truth."""
 
     LIMIT = 200_000
 
-    def __setitem__(self, key: tuple[str, str, str, str, int], value: Any) -> None:
+    def __setitem__(self, key: tuple[str, str, str, str, int | None, str], value: Any) -> None:
         if len(self) >= self.LIMIT:
             self.clear()
         super().__setitem__(key, value)

@@ -1,8 +1,9 @@
 """Receiving a vote or comment commit built and signed by an agent, checked, then stored.
 
 Everything is checked before anything is written: the parent must be the branch tip,
-and the commit must be a valid ballot against the base roster exactly as the counter
-would see it. Then, under the repository lock, the object is written and the branch
+and the commit must be a valid ballot against main's roster exactly as the counter
+would see it (the same rulebook, senate.branchrules, with the same context). Then,
+under the repository lock, the object is written and the branch
 moved by compare-and-swap. A crash between the two leaves an unreferenced object only.
 """
 
@@ -14,6 +15,8 @@ from typing import Any, Literal
 from senate.api.lock import repo_lock
 from senate.api.rejections import ProposalClosed, Rejected, StaleParent, ballot_rejection
 from senate.ballots import Ballot, BranchContext, KeyRing, examine
+from senate.content import content_id_between
+from senate.counting import integrity
 from senate.git import GitRepo
 from senate.proposals import ProposalRef, branch_ref, find_proposal, policy_at
 from senate.rawcommit import parse_commit
@@ -28,16 +31,16 @@ class Head:
     tip: str
     tree: str
     base: str
-    patch_id: str
+    content_id: str
 
     def to_json(self) -> dict[str, Any]:
         return {"proposal": self.proposal, "location": self.location, "tip": self.tip,
-                "tree": self.tree, "base": self.base, "patch_id": self.patch_id}
+                "tree": self.tree, "base": self.base, "content_id": self.content_id}
 
 
 def head_of(git: GitRepo, ref: ProposalRef) -> Head:
     return Head(ref.id, ref.location, ref.tip, git.commit_tree(ref.tip), ref.base,
-                git.patch_id(ref.base, ref.tip))
+                content_id_between(git, ref.base, ref.tip))
 
 
 def head(git: GitRepo, proposal_id: str) -> Head:
@@ -52,20 +55,6 @@ def open_ref(git: GitRepo, proposal_id: str) -> ProposalRef:
             "open a new proposal to change the schema again",
         )
     return ref
-
-
-def _context(git: GitRepo, ref: ProposalRef, patch_id: str) -> BranchContext:
-    # The same context counting.count_ref builds: base roster, opening time, periods.
-    policy = policy_at(git, ref.base)
-    commits = git.walk(ref.tip, hide=ref.base)
-    return BranchContext(
-        proposal=ref.id,
-        patch_id=patch_id,
-        policy=policy,
-        opened_at=git.commit_time(commits[0]) if commits else 0,
-        debate_hours=policy.rules.debate_period_hours,
-        window_hours=policy.rules.voting_window_hours,
-    )
 
 
 def accept_ballot(
@@ -83,8 +72,19 @@ def accept_ballot(
             f"{', '.join(p[:12] for p in raw.parents) or 'no parent'}",
             current.to_json(),
         )
-    ctx = _context(git, ref, current.patch_id)
-    ballot = examine("0" * 40, data, lambda _oid: current.tree, ctx, KeyRing(ctx.policy))
+    # Judged exactly as the counter will judge it: the same rulebook, the same context
+    # (main's roster, the content id, the proposer's signed opening), the same verdicts.
+    found = integrity(git, ref)
+    if found.problems:
+        raise Rejected("blocked", "the proposal cannot be approved, so it takes no ballots: "
+                       + "; ".join(found.problems[:3]))
+    policy = policy_at(git, ref.main)
+    ctx = BranchContext(ref.id, found.content_id, policy, found.judgement.opened_at,
+                        policy.rules.debate_period_hours, policy.rules.voting_window_hours)
+    oid = git.hash_commit(data)
+    ballot = examine(oid, data, raw.tree == current.tree, ctx, KeyRing(policy))
+    if ballot.touches_files:
+        raise Rejected("changes_files", "a vote or comment commit must not change files")
     if ballot.problem is not None:
         raise ballot_rejection(ballot.problem, ballot.detail)
     if ballot.kind != kind:
@@ -95,6 +95,6 @@ def accept_ballot(
             fresh = head(git, proposal_id)
             raise StaleParent(f"proposal/{proposal_id} moved to {fresh.tip[:12]}",
                               fresh.to_json())
-        oid = git.write_raw_commit(data)
+        git.write_raw_commit(data)
         git.update_ref(branch_ref(proposal_id), oid, ref.tip)
     return oid, ballot

@@ -111,7 +111,8 @@ class SenateClient:
             signed = sign_commit(key, draft["commit"].encode("utf-8"))
             try:
                 created: dict[str, Any] = self.post(
-                    "/api/senate/schema-proposal", {"commit": signed.decode("utf-8")})
+                    "/api/senate/schema-proposal",
+                    {"commit": signed.decode("utf-8"), "files": draft["files"]})
                 return created
             except ApiError as exc:
                 if exc.kind not in RETRYABLE:
@@ -124,7 +125,7 @@ class SenateClient:
         name, email = self.identity(key)
         state = self.head(proposal_id)
         for attempt in range(self.attempts):
-            message = format_vote_message(proposal_id, decision, state["patch_id"], reason)
+            message = format_vote_message(proposal_id, decision, state["content_id"], reason)
             me = identity_now(name, email)
             unsigned = commit_bytes(state["tree"], [state["tip"]], me, me, message)
             body = {"commit": sign_commit(key, unsigned).decode("utf-8")}

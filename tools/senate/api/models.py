@@ -46,7 +46,7 @@ class ErrorDetail(Strict):
     message: str
     hint: str | None = None
     details: dict[str, Any] | None = Field(
-        default=None, description="For stale_parent: the new tip, tree and patch id.")
+        default=None, description="For stale_parent: the new tip, tree and content id.")
 
 
 class ErrorBody(Strict):
@@ -85,6 +85,9 @@ class Draft(Strict):
     parent: str = Field(description="main's tip: the commit's only parent.")
     tree: str
     commit: str = Field(description="The exact unsigned commit object to sign.")
+    files: dict[str, str] = Field(description="The proposal's own files the tree holds "
+                                  "(proposal.json, migration.sql): send them back with the "
+                                  "signed commit, since a draft writes nothing.")
 
 
 class SignedCommit(Strict):
@@ -95,13 +98,26 @@ class SignedCommit(Strict):
     )
 
 
+class SignedProposal(SignedCommit):
+    files: dict[str, str] = Field(description="The `files` of the draft, unchanged.")
+
+    @field_validator("files")
+    @classmethod
+    def _bounded(cls, value: dict[str, str]) -> dict[str, str]:
+        if set(value) != {"proposal.json", "migration.sql"}:
+            raise ValueError("expected exactly proposal.json and migration.sql")
+        if sum(len(v) for v in value.values()) > 4 * MAX_COMMIT:
+            raise ValueError("the files are too large")
+        return value
+
+
 class Head(Strict):
     proposal: str
     location: Literal["branch", "merged", "archived"]
     tip: str
     tree: str
     base: str
-    patch_id: str
+    content_id: str
 
 
 class Created(Strict):
@@ -111,7 +127,7 @@ class Created(Strict):
     status: Status
     rule: str
     rule_reason: str
-    patch_id: str
+    content_id: str
 
 
 class Written(Strict):

@@ -1,13 +1,15 @@
 """Opening a proposal over HTTP in two steps, with the server never holding a key.
 
 1. draft: the agent sends the metadata and its public key; the server checks the change
-   against main exactly as `senate propose` does, writes the new blobs and tree (objects
-   only, no ref) and answers with the exact unsigned commit object and its proposal id.
+   against main exactly as `senate propose` does, computes the new tree in memory (it
+   writes nothing: a draft is unsigned, anyone may send it) and answers with the exact
+   unsigned commit object and its proposal id.
 2. submit: the agent signs that object and posts it back. The server rebuilds the
    expected tree and message from the metadata inside it and accepts only a commit on the
    current main, signed by the proposer's roster key, whose tree and message are exactly
    those. Then, under the repository lock, it stores the object and creates the branch
-   (atomic, never overwrites). No state is kept between the steps.
+   (atomic, never overwrites), writing the blobs and trees only then. No state is kept
+   between the steps.
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from senate.api.commitbytes import commit_bytes, identity_now
 from senate.api.lock import repo_lock
 from senate.api.rejections import Rejected, SignatureRejected, StaleParent
 from senate.ballots import KeyRing, signer
 from senate.compatibility import verdict_for
 from senate.errors import ConflictError, UsageError
-from senate.git import GitRepo, Person
-from senate.git.trees import has_object, read_tree_file
+from senate.git import GitRepo
+from senate.git.trees import hashed_tree
 from senate.policy import Agent
 from senate.proposal import PROPOSALS_DIR, check_id, load_meta
 from senate.proposals import branch_ref, claim_branch, main_tip, next_number, policy_at
@@ -47,6 +50,7 @@ class Draft:
     parent: str
     tree: str
     commit: bytes  # the unsigned object to sign
+    files: dict[str, bytes]  # the proposal folder's files the tree holds, by name
 
 
 def proposer_for(git: GitRepo, main: str, public_key: str) -> Agent:
@@ -77,14 +81,19 @@ def draft_proposal(git: GitRepo, public_key: str, request: ProposalRequest) -> D
         raise ConflictError("could not find a free proposal id", "try again")
     content = proposal_content(request, new, proposal_id, agent.name, claim,
                                created_stamp(datetime.now(UTC)))
-    tree = git.build_tree(main, content.changes)
-    person = Person(agent.name, agent.email)
-    buffer = git.commit_buffer(tree, [main], person, person, content.message)
-    return Draft(proposal_id, main, tree, buffer)
+    tree = hashed_tree(git, git.commit_tree(main), content.changes)
+    # Built by hand, not by libgit2, which insists that the tree be written already.
+    person = identity_now(agent.name, agent.email)
+    buffer = commit_bytes(tree, [main], person, person, content.message)
+    folder = f"{PROPOSALS_DIR}/{proposal_id}/"
+    files = {p[len(folder):]: d for p, d in content.changes.items()
+             if p.startswith(folder) and d is not None}
+    return Draft(proposal_id, main, tree, buffer, files)
 
 
-def accept_proposal(git: GitRepo, data: bytes) -> str:
-    """Check a signed proposal commit against its own metadata; create its branch."""
+def accept_proposal(git: GitRepo, data: bytes, files: dict[str, bytes]) -> str:
+    """Check a signed proposal commit and the files it says it holds against each other
+    and against main; only then write the objects and create its branch."""
     raw = parse_commit(data)
     if raw.problems:
         raise Rejected("ambiguous", "the commit object is malformed: " + "; ".join(raw.problems))
@@ -104,14 +113,10 @@ def accept_proposal(git: GitRepo, data: bytes) -> str:
     if match is None:
         raise Rejected("not_a_proposal", "the subject is not `propose(<id>): ...`")
     proposal_id = check_id(match.group(1))
-    if not has_object(git, raw.tree):
-        raise Rejected("unknown_tree", "the commit's tree is not in the repository",
-                       "draft the proposal first: the draft step writes the tree")
     folder = f"{PROPOSALS_DIR}/{proposal_id}"
-    meta_raw = read_tree_file(git, raw.tree, f"{folder}/proposal.json")
-    sql = read_tree_file(git, raw.tree, f"{folder}/migration.sql")
+    meta_raw, sql = files.get("proposal.json"), files.get("migration.sql")
     if meta_raw is None or sql is None:
-        raise Rejected("not_a_proposal", f"the tree lacks {folder}/proposal.json or migration.sql")
+        raise Rejected("not_a_proposal", "send the draft's files with the signed commit")
     meta = load_meta(meta_raw, f"{folder}/proposal.json")
     if meta.id != proposal_id or meta.proposer != agent.name:
         raise Rejected("not_a_proposal", "the metadata names another id or proposer")
@@ -119,7 +124,8 @@ def accept_proposal(git: GitRepo, data: bytes) -> str:
     _, new = prepare_schema_change(git, main, request)
     expected = proposal_content(request, new, proposal_id, agent.name,
                                 meta.backward_compatible, meta.created_at)
-    if git.build_tree(main, expected.changes) != raw.tree or expected.message != message:
+    if (hashed_tree(git, git.commit_tree(main), expected.changes) != raw.tree
+            or expected.message != message):
         raise UsageError(
             "the commit is not the proposal its metadata describes",
             "sign the exact object the draft step returned",
@@ -127,6 +133,8 @@ def accept_proposal(git: GitRepo, data: bytes) -> str:
     with repo_lock(git):
         if main_tip(git) != main:
             raise StaleParent("main moved; draft the proposal again", {"main": main_tip(git)})
+        if git.build_tree(main, expected.changes) != raw.tree:
+            raise UsageError("the tree does not match its files", "draft the proposal again")
         oid = git.write_raw_commit(data)
         if not claim_branch(git, proposal_id, oid):
             raise StaleParent(f"another proposal took number {proposal_id[:4]}; draft again",

@@ -11,7 +11,8 @@ from typing import Any
 
 from senate.errors import ConflictError, SenateError
 
-SIGNATURE_REASONS = frozenset({"unsigned", "bad_signature", "unknown_key", "author_mismatch"})
+SIGNATURE_REASONS = frozenset({"unsigned", "bad_signature", "unknown_key", "author_mismatch",
+                               "no_vote_right"})
 
 
 class Rejected(SenateError):

@@ -36,8 +36,8 @@ def merge(ctx: click.Context, proposal_id: str, key: str | None, expected_tip: s
 
     def operation() -> tuple[Merged | Refused, Archived | None]:
         outcome = merge_proposal(git, proposal_id, key=private, expected_tip=expected_tip)
-        if isinstance(outcome, Merged) or outcome.kind != "rejected":
-            return outcome, None
+        if isinstance(outcome, Merged) or outcome.kind != "rejected" or private is None:
+            return outcome, None  # archiving is signed: without --key, say how instead
         reason = outcome.reason
         reason = reason if reason.startswith("rejected:") else f"rejected: {reason}"
         return outcome, archive_proposal(git, proposal_id, reason, key=private)
@@ -54,6 +54,9 @@ def merge(ctx: click.Context, proposal_id: str, key: str | None, expected_tip: s
     if archived is not None:
         data["archived"] = archived.to_json()
         text += f"\narchived as rejected: {archived.commit[:12]}, tag {archived.tag}"
+    elif outcome.kind == "rejected":
+        text += (f"\nto archive it: senate archive {proposal_id} --reason TEXT --key KEY "
+                 "(any roster member may sign the archive of a rejected proposal)")
     emit(data, text)
     return 1
 
@@ -62,7 +65,9 @@ def merge(ctx: click.Context, proposal_id: str, key: str | None, expected_tip: s
 @click.argument("proposal_id", metavar="ID")
 @click.option("--reason", required=True, help="Why it is archived (kept on main).")
 @click.option("--key", type=click.Path(dir_okay=False),
-              help="Sign the archive commit as this roster agent.")
+              required=True,
+              help="Sign the archive commit: the proposer's key to withdraw, any roster "
+                   "member's for a proposal its count rejects.")
 @json_option
 @push_option
 @click.pass_context

@@ -43,7 +43,7 @@ def vote(
     ctx: click.Context, proposal_id: str, decision: str, reason: str, key: str,
     server: str | None, push_remote: str | None,
 ) -> None:
-    """Cast a signed vote: an empty commit on proposal/ID bound to its current patch id."""
+    """Cast a signed vote: an empty commit on proposal/ID bound to its current content id."""
     from senate.counting import count
     from senate.git import GitRepo
     from senate.sshsig import load_private_key
@@ -71,7 +71,7 @@ def vote(
     result = count(git, proposal_id)
     emit(
         {"commit": done.commit, "agent": done.agent, "vote": done.vote,
-         "patch_id": done.patch_id, "tally": result.to_json()},
+         "content_id": done.content_id, "tally": result.to_json()},
         f"{done.agent} voted {decision} on {proposal_id} ({done.commit[:12]}); "
         f"{result.tally.approve}/{result.tally.required} approvals, status {result.status}",
     )
@@ -102,7 +102,7 @@ def comment(
         with SenateClient(server) as client:
             data = client.comment(proposal_id, load_private_key(key), message)
         emit({"commit": data["commit"], "agent": data["agent"],
-              "patch_id": data["tally"]["patch_id"]},
+              "content_id": data["tally"]["content_id"]},
              f"{data['agent']} commented on {proposal_id} ({data['commit'][:12]}) via {server}")
         return
 
@@ -110,7 +110,7 @@ def comment(
     private = load_private_key(key)
     done = write_through(git, push_remote, proposal_refs(proposal_id),
                          lambda: cast(git, proposal_id, private, None, message))
-    emit({"commit": done.commit, "agent": done.agent, "patch_id": done.patch_id},
+    emit({"commit": done.commit, "agent": done.agent, "content_id": done.content_id},
          f"{done.agent} commented on {proposal_id} ({done.commit[:12]})")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -9,11 +11,35 @@ from pathlib import Path
 from typing import Any
 
 import pygit2
-from pygit2.enums import FileMode, ObjectType, SortMode
+from pygit2.enums import DeltaStatus, DiffOption, FileMode, ObjectType, SortMode
 
 from senate.errors import ConflictError, GitError, NotFoundError, UsageError
 
 MAIN = "main"
+# A commit object's first headers: its tree, then zero or more parents.
+_HEAD = re.compile(rb"tree ([0-9a-f]{40})\n((?:parent [0-9a-f]{40}\n)*)")
+_STATUS = {
+    DeltaStatus.ADDED: "A", DeltaStatus.DELETED: "D", DeltaStatus.MODIFIED: "M",
+    DeltaStatus.TYPECHANGE: "T",
+}
+
+
+@dataclass(frozen=True)
+class RawDelta:
+    """One line of `git diff --raw --no-abbrev --no-renames`: modes, blob ids, status, path."""
+
+    old_mode: int
+    new_mode: int
+    old_id: str
+    new_id: str
+    status: str  # A, D, M or T
+    path: bytes  # as stored in the tree: any bytes but NUL and '/' separators
+
+    @property
+    def name(self) -> str:
+        """The path as text; bytes that are not UTF-8 become surrogates (never equal to a
+        governed name, which is ASCII)."""
+        return self.path.decode("utf-8", "surrogateescape")
 
 
 @dataclass(frozen=True)
@@ -35,6 +61,9 @@ class GitRepo:
 
     def __init__(self, repo: pygit2.Repository) -> None:
         self._repo = repo
+        # main's first-parent line, oldest first, by tip: a long-running process (the API
+        # server, an audit) extends it instead of reading all of history again.
+        self._lines: dict[str, tuple[tuple[str, ...], dict[str, int]]] = {}
 
     # -- opening -------------------------------------------------------------------
     @classmethod
@@ -114,6 +143,97 @@ class GitRepo:
         if obj_type != ObjectType.COMMIT:
             raise NotFoundError(f"{oid} is not a commit")
         return bytes(data)
+
+    def read_commit(self, oid: str) -> bytes | None:
+        """The raw bytes of commit `oid`, or None when it is missing, not a commit, or not
+        even an object id. Never parses: a crafted object libgit2 would refuse (a date of
+        2**63) is still returned, for Senate's own parser to judge."""
+        try:
+            obj_type, data = self._repo.odb.read(pygit2.Oid(hex=oid))
+        except (KeyError, ValueError, TypeError, pygit2.GitError):
+            return None
+        return bytes(data) if obj_type == ObjectType.COMMIT else None
+
+    @staticmethod
+    def head_of(data: bytes) -> tuple[str, tuple[str, ...]] | None:
+        """(tree, parents) from a raw commit's first headers; None when malformed."""
+        m = _HEAD.match(data)
+        if m is None:
+            return None
+        parents = m.group(2)
+        return m.group(1).decode("ascii"), tuple(
+            parents[i + 7 : i + 47].decode("ascii") for i in range(0, len(parents), 48)
+        )
+
+    def first_parent_history_index(
+        self, tip: str
+    ) -> tuple[tuple[str, ...], dict[str, int]]:
+        """Main's first-parent history from the root to `tip`, read from raw objects,
+        with each commit's position in it.
+
+        GitError when a commit on it cannot be read: main's own history must be sound.
+        """
+        known = self._lines.get(tip)
+        if known is not None:
+            return known
+        newest: list[str] = []
+        oid: str | None = tip
+        older: tuple[str, ...] = ()
+        while oid is not None:
+            cached = self._lines.get(oid)
+            if cached is not None:
+                older = cached[0]
+                break
+            data = self.read_commit(oid)
+            head = self.head_of(data) if data is not None else None
+            if head is None:
+                raise GitError(f"commit {oid[:12]} on main's first-parent history cannot be "
+                               "read", "repair the repository (`git fsck`)")
+            newest.append(oid)
+            oid = head[1][0] if head[1] else None
+        line = older + tuple(reversed(newest))
+        if len(self._lines) > 16:
+            self._lines.clear()
+        entry = self._lines[tip] = (line, {o: n for n, o in enumerate(line)})
+        return entry
+
+    def raw_diff(self, old_tree: str, new_tree: str) -> list[RawDelta]:
+        """`git diff --raw --no-abbrev --no-renames OLD NEW` over two trees, as values."""
+        try:
+            old = self._repo[pygit2.Oid(hex=old_tree)]
+            new = self._repo[pygit2.Oid(hex=new_tree)]
+            if not isinstance(old, pygit2.Tree) or not isinstance(new, pygit2.Tree):
+                raise GitError(f"{old_tree[:12]} or {new_tree[:12]} is not a tree")
+            diff = old.diff_to_tree(new, flags=DiffOption.INCLUDE_TYPECHANGE)
+            out = [
+                RawDelta(d.old_file.mode, d.new_file.mode, str(d.old_file.id),
+                         str(d.new_file.id), _STATUS[d.status],
+                         d.new_file.raw_path if d.status != DeltaStatus.DELETED
+                         else d.old_file.raw_path)
+                for d in diff.deltas
+            ]
+        except (KeyError, ValueError, pygit2.GitError) as exc:
+            raise GitError(f"cannot compare trees {old_tree[:12]} and {new_tree[:12]}: "
+                           f"{exc}") from exc
+        return sorted(out, key=lambda d: d.path)
+
+    def tree_entry(self, tree: str, path: str) -> tuple[int, str] | None:
+        """(mode, object id) at `path` in tree `tree`; None when absent."""
+        try:
+            obj = self._repo[pygit2.Oid(hex=tree)]
+            if not isinstance(obj, pygit2.Tree):
+                return None
+            entry = obj[path]
+        except (KeyError, ValueError, pygit2.GitError):
+            return None
+        return int(entry.filemode), str(entry.id)
+
+    def blob(self, oid: str) -> bytes | None:
+        try:
+            obj = self._repo[pygit2.Oid(hex=oid)]
+        except (KeyError, ValueError, pygit2.GitError):
+            return None
+        return bytes(obj.data) if isinstance(obj, pygit2.Blob) else None
 
     def commit_tree(self, oid: str) -> str:
         return str(self._commit(oid).tree_id)
@@ -233,6 +353,21 @@ class GitRepo:
             index.add(pygit2.IndexEntry(path, blob, FileMode.BLOB))
         return str(index.write_tree(self._repo))
 
+    def overlay_tree(self, tree: str, entries: Mapping[str, tuple[int, str] | None]) -> str:
+        """Tree `tree` with each path set to an existing (mode, object id), or removed."""
+        index = pygit2.Index()
+        base = self._repo[pygit2.Oid(hex=tree)]
+        if not isinstance(base, pygit2.Tree):
+            raise NotFoundError(f"{tree} is not a tree")
+        index.read_tree(base)
+        for path, entry in entries.items():
+            if entry is None:
+                if path in index:
+                    index.remove(path)
+                continue
+            index.add(pygit2.IndexEntry(path, pygit2.Oid(hex=entry[1]), FileMode(entry[0])))
+        return str(index.write_tree(self._repo))
+
     def commit_buffer(
         self, tree: str, parents: list[str], author: Person, committer: Person, message: str
     ) -> bytes:
@@ -252,6 +387,11 @@ class GitRepo:
             return str(self._repo.odb.write(ObjectType.COMMIT, buffer))
         oid = self._repo.create_commit_with_signature(buffer.decode("utf-8"), signature)
         return str(oid)
+
+    @staticmethod
+    def hash_commit(data: bytes) -> str:
+        """The id `data` would have as a commit object, without writing it."""
+        return hashlib.sha1(b"commit %d\0" % len(data) + data).hexdigest()
 
     def write_raw_commit(self, data: bytes) -> str:
         """Store arbitrary commit bytes (used to receive commits built and signed elsewhere)."""
@@ -302,6 +442,9 @@ class GitRepo:
     def _commit(self, oid: str) -> pygit2.Commit:
         try:
             obj = self._repo[pygit2.Oid(hex=oid)] if len(oid) == 40 else self._repo[oid]
+        except pygit2.InvalidError as exc:  # a crafted object libgit2 cannot parse
+            raise GitError(f"commit {oid[:12]} cannot be read: {exc}",
+                           "a crafted or corrupt object; see `git fsck`") from exc
         except (KeyError, ValueError) as exc:
             raise NotFoundError(f"no commit {oid}") from exc
         if not isinstance(obj, pygit2.Commit):
