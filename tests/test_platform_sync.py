@@ -136,7 +136,8 @@ def test_archived_proposal_keeps_kind_and_reason(cli: Any, governed: Governed,
     sync(cli, g, url)
     for agent in ("alice", "bob"):
         vote(g, pid, agent, "reject")
-    result = cli("--repo", g.path, "archive", pid, "--reason", "power is design-specific")
+    result = cli("--repo", g.path, "archive", pid, "--reason", "power is design-specific",
+                 "--key", g.keys["carol"].private)
     assert result.code == 0, result.out + result.err
     data = sync(cli, g, url)
     assert [e["event"] for e in data["events"]] == ["archived"]

@@ -14,11 +14,15 @@ EVENTS = ("opened", "approved", "rejected", "merged", "archived")
 
 
 def count_view(c: Count) -> dict[str, Any]:
-    """The count's JSON, read by field name in this one place only (the content id's
-    field was called patch_id before the lead's rename)."""
-    data = c.to_json()
-    data.setdefault("content_id", data.get("patch_id"))
-    return data
+    """The count's JSON: the one place the rows read the count's fields by name."""
+    return c.to_json()
+
+
+def opened_at(c: Count) -> int | None:
+    """The proposer's first signed content commit, which alone sets the proposal's clock
+    (as senate.branchrules decides it); None when no such commit opens it."""
+    return next((b.time for b in c.ballots if b.kind == "content" and b.problem is None),
+                None)
 
 
 def iso(when: int | None) -> str | None:
@@ -93,7 +97,6 @@ def proposal_row(c: Count, merge_time: int | None, archive: Archive | None,
     view = count_view(c)
     meta = c.meta
     times = {b.commit: b.time for b in c.ballots}
-    opened = c.ballots[0].time if c.ballots else None
     return ProposalRow(
         id=c.proposal,
         proposal_type=meta.proposal_type,
@@ -113,7 +116,7 @@ def proposal_row(c: Count, merge_time: int | None, archive: Archive | None,
         content_id=view["content_id"],
         tip=view["tip"],
         base=view["base"],
-        opened_at=iso(opened),
+        opened_at=iso(opened_at(c)),
         decided_at=iso(decided_at(view, times, merge_time, archive, window_end)),
         merge_commit=c.ref.merge_commit,
         archive_kind=archive.kind if archive else None,

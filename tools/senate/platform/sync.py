@@ -17,7 +17,15 @@ from senate.counting import count
 from senate.errors import SenateError
 from senate.git import GitRepo
 from senate.migrate.db import connect
-from senate.platform.rows import Archive, ProposalRow, VoteRow, event_for, proposal_row, vote_rows
+from senate.platform.rows import (
+    Archive,
+    ProposalRow,
+    VoteRow,
+    event_for,
+    opened_at,
+    proposal_row,
+    vote_rows,
+)
 from senate.platform.store import Seen, read_state, transaction
 from senate.proposal import ARCHIVE_DIR
 from senate.proposals import (
@@ -82,16 +90,12 @@ def needs_count(seen: Seen | None, mark: str, main: str, now: int) -> bool:
     return seen.deadline is not None and now > seen.deadline
 
 
-def archive_record(git: GitRepo, main: str, proposal_id: str) -> Archive | None:
-    """The commit on main's first-parent line that archived the proposal."""
-    for oid in git.first_parent_history(main):
-        trailers = {t.key.lower(): t.value for t in parse_trailers(git.commit_message(oid))}
-        if trailers.get("senate-proposal") == proposal_id and (
-                "senate-archive-reason" in trailers):
-            reason = git.read_file(oid, f"{ARCHIVE_DIR}/{proposal_id}/reason.txt")
-            return Archive(oid, git.commit_time(oid), trailers["senate-archive-reason"],
-                           reason.decode("utf-8", "replace").strip() if reason else None)
-    return None
+def archive_record(git: GitRepo, commit: str, proposal_id: str) -> Archive:
+    """How the archive commit on main recorded the proposal: its kind and reason."""
+    trailers = {t.key.lower(): t.value for t in parse_trailers(git.commit_message(commit))}
+    reason = git.read_file(commit, f"{ARCHIVE_DIR}/{proposal_id}/reason.txt")
+    return Archive(commit, git.commit_time(commit), trailers.get("senate-archive-reason"),
+                   reason.decode("utf-8", "replace").strip() if reason else None)
 
 
 @dataclass(frozen=True)
@@ -106,10 +110,11 @@ class Projected:
 def project(git: GitRepo, pid: str, main: str, mark: str, window: int | None,
             now: int) -> Projected:
     c = count(git, pid, now=now)
-    opened = c.ballots[0].time if c.ballots else None
+    opened = opened_at(c)
     window_end = opened + window * 3600 if window and opened is not None else None
     merge_time = git.commit_time(c.ref.merge_commit) if c.ref.merge_commit else None
-    archive = archive_record(git, main, pid) if c.ref.location == "archived" else None
+    archive = (archive_record(git, c.ref.archive_commit, pid)
+               if c.ref.archive_commit is not None else None)
     row = proposal_row(c, merge_time, archive, window_end)
     deadline = window_end if row.status == "open" else None
     return Projected(row, vote_rows(c), Seen(mark, main, row.status in FINAL, deadline))
