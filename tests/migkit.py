@@ -26,13 +26,14 @@ SENATE = Person("senate", "senate@agents.invalid")
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
-def merge(g: Governed, pid: str) -> str:
-    """Approve `pid` with every roster vote, then merge it into main the fixed way."""
+def merge(g: Governed, pid: str, require_approved: bool = True) -> str:
+    """Approve `pid` with every roster vote, then merge it into main the fixed way
+    (`require_approved=False`: even when the count blocks it, to test what comes after)."""
     for agent in ("alice", "bob", "carol"):
         vote(g, pid, agent, "approve")
     repo = g.git
     counted = count(repo, pid)
-    assert counted.approved, counted.to_json()
+    assert counted.approved or not require_approved, counted.to_json()
     main = repo.resolve("main")
     tip, meta = counted.ref.tip, counted.meta
     # A true three-way merge, as git does it; the helper refuses conflicts.

@@ -23,6 +23,11 @@ def test_demo_runs_the_flow(tmp_path: Path) -> None:
     assert migrated["experiment_schema_version"] == 2
     assert migrated["backfilled"].endswith("replication_status = 'not_attempted'")
     assert by_step["senate audit"]["ok"] is True
+    governed = next(s for t, s in by_step.items() if t.startswith("senate govern add erdos"))
+    assert "new key of erdos must co-sign" in governed["rule"]
+    newcomer = next(s for t, s in by_step.items() if t.startswith("erdos votes on"))
+    assert "erdos" in newcomer["counted"] and "erdos" in newcomer["eligible"]
+    assert newcomer["status"] == "approved"
 
 
 def test_demo_command_json(tmp_path: Path, cli: Any) -> None:

@@ -8,7 +8,9 @@ from typing import Any
 
 from conftest import Governed
 from migkit import commit_on_main, generate, merge, propose, sqlite_url
+from votekit import vote
 
+from senate.counting import count
 from senate.migrate.chain import check_sum, render_sum
 
 ADD = ("--change", "add_field", "--spec", '{"type": "string"}')
@@ -150,7 +152,14 @@ def test_required_field_without_default_fails_generation(cli: Any, governed: Gov
     g = governed
     pid = propose(cli, g, "--type", "experiment", "--change", "add_field", "--field", "power",
                   "--spec", '{"type": "number"}', "--required")
-    merge(g, pid)
+    for agent in ("alice", "bob", "carol"):
+        vote(g, pid, agent, "approve")
+    # The count already knows: generation would refuse it, so it cannot be approved.
+    counted = count(g.git, pid)
+    assert not counted.approved
+    assert any("without a default and without SQL to backfill it" in p
+               for p in counted.problems), counted.problems
+    merge(g, pid, require_approved=False)
     result = cli("--repo", g.path, "migrate", "generate", "--json")
     assert result.code == 2
     error = result.json()["error"]

@@ -84,21 +84,33 @@ def test_samples_that_break_name_the_migration_and_artifact(
     assert "is too long" in failure["message"]
 
 
-def test_a_failing_statement_is_named(cli: Any, governed: Governed, engine: list[str]) -> None:
+BREAKS_ONE = ("UPDATE artifacts SET metadata = '[]'\n"
+              "WHERE artifact_type = 'experiment' AND id = 'extra:experiment/odd'")
+
+
+def test_a_failing_statement_is_named(
+    cli: Any, governed: Governed, engine: list[str], tmp_path: Path
+) -> None:
+    # The count-time dry run (shipped samples) passes; verify, given one more sample that
+    # the statement breaks, fails on it and names the statement.
     g = governed
     pid = propose(cli, g, "--type", "experiment", "--change", "add_field", "--field", "notes",
                   "--spec", '{"type": "string"}',
-                  sql="UPDATE artifacts SET metadata = metadata WHERE 1 = 1;\n\n"
-                      "INSERT INTO missing_table (x) VALUES (1);\n")
+                  sql="UPDATE artifacts SET metadata = metadata WHERE artifact_type = "
+                      f"'experiment';\n\n{BREAKS_ONE};\n")
     merge(g, pid)
     generate(cli, g)
-    result = verify(cli, g, *engine)
+    extra = tmp_path / "more" / "experiment"
+    extra.mkdir(parents=True)
+    (extra / "odd.json").write_text((Path(__file__).parent.parent / "tools/senate/data/samples"
+                                     / "experiment/minimal.json").read_text())
+    result = verify(cli, g, *engine, "--samples", str(tmp_path / "more"))
     assert result.code == 1
     failure = result.json()["failures"][0]
     assert failure["migration"] == f"0001_{pid}"
-    assert failure["statement"] == "INSERT INTO missing_table (x) VALUES (1)"
-    assert "missing_table" in failure["message"]
-    text = cli("--repo", g.path, "migrate", "verify", *engine)
+    assert failure["statement"] == BREAKS_ONE
+    assert "check constraint" in failure["message"].lower()
+    text = cli("--repo", g.path, "migrate", "verify", *engine, "--samples", str(tmp_path / "more"))
     assert f"FAIL migration 0001_{pid}, line" in text.out
 
 

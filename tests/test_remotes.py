@@ -377,7 +377,7 @@ def test_force_push_that_drops_a_vote(
     run_git(a, "update-ref", f"refs/heads/proposal/{pid}", f"proposal/{pid}~1")
     before = remote_refs(shared)
     err = refused(a, "--force", f"proposal/{pid}")
-    assert f"proposal/{pid} cannot be force-pushed: it would drop 1 commit(s)" in err
+    assert f"proposal/{pid} cannot be force-pushed or rewritten" in err
     assert remote_refs(shared) == before
 
 

@@ -25,7 +25,7 @@ from senate.templating import render
 
 ROOT = Path(__file__).resolve().parents[1]
 TOOLS = ROOT / "tools"
-NAMES = ("vote-check", "migrate")
+NAMES = ("vote-check", "migrate", "sweep")
 EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 
 
@@ -312,3 +312,35 @@ def test_migrate_commands(governed: Governed, cli: Any, tmp_path: Path) -> None:
     assert cli("--repo", origin, "audit").code == 0
     if not dsn:
         pytest.skip("ran all but the PostgreSQL step: no PostgreSQL reachable")
+
+
+@pytest.mark.parametrize("workflow", ["init", "own"])
+def test_sweep_commands(governed: Governed, cli: Any, tmp_path: Path, workflow: str) -> None:
+    """sweep.yml, daily: the rejected proposal is archived on origin, signed, once."""
+    g = governed
+    path = init_files(g)[2] if workflow == "init" else own_files()[2]
+    data: Any = yaml.safe_load(path.read_text())
+    assert data[True]["schedule"] and "workflow_dispatch" in data[True]
+    rejected, kept = open_add_field(cli, g), open_add_field(cli, g, "effect_size")
+    vote(g, rejected, "bob", "reject", reason="Duplicates the stats block.")
+    vote(g, rejected, "carol", "reject", reason="Derivable.")
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(g.path), str(origin)], check=True)
+    ws = tmp_path / "ws"
+    subprocess.run(["git", "clone", "-q", "--branch", "main", str(origin), str(ws)],
+                   check=True)
+    runner_temp = tmp_path / "runner-temp"
+    runner_temp.mkdir()
+    context = {"secrets.SENATE_SWEEP_KEY": g.keys["carol"].private.read_text().strip()}
+    for attempt in (1, 2):
+        runs = run_job(path, ws, context, tmp_path, env={"RUNNER_TEMP": str(runner_temp)})
+        assert [r.name for r in runs] == ["Archive rejected proposals"]
+        assert runs[0].code == 0, runs[0].out
+        expected = "1 archived" if attempt == 1 else "0 archived"
+        assert expected in runs[0].out, runs[0].out
+    assert list(runner_temp.iterdir()) == []  # the key file does not outlive the step
+    assert git(origin, "branch", "--list", f"proposal/{rejected}") == ""
+    assert git(origin, "branch", "--list", f"proposal/{kept}").strip() == f"proposal/{kept}"
+    log = git(origin, "log", "-1", "--format=%an %B", "main")
+    assert log.startswith("carol archive(") and "Senate-Archive-Reason: rejected" in log
+    assert cli("--repo", origin, "audit", "--json").json()["ok"] is True

@@ -19,8 +19,9 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT / "tools"), str(ROOT / "tests")]
@@ -116,31 +117,46 @@ def _check_sqlite(db: Path, n: int) -> None:
     assert count == n, count
 
 
+def pg_url(db: str) -> str:
+    return f"postgresql://postgres@127.0.0.1:5432/{db}"
+
+
+@contextlib.contextmanager
+def pg_seeded(g_path: Path, n: int, prefix: str) -> Iterator[tuple[Any, str, list[str]]]:
+    """A PostgreSQL database at the baseline holding N artifacts; yields (admin connection,
+    its name, the list of databases to drop afterwards, to which copies are added)."""
+    import psycopg
+
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    created: list[str] = []
+    admin = psycopg.connect(PG_ADMIN, autocommit=True)
+    try:
+        admin.execute(f"CREATE DATABASE {name}".encode())
+        created.append(name)
+        cli("--repo", g_path, "migrate", "apply", "--db", pg_url(name), "--rev", BASELINE_REV)
+        copy_sql = "COPY artifacts (id, artifact_type, metadata) FROM STDIN"
+        with psycopg.connect(pg_url(name)) as conn, conn.cursor() as cur, \
+                cur.copy(copy_sql) as cp:
+            for row in rows(n):
+                cp.write_row(row)
+        with psycopg.connect(pg_url(name), autocommit=True) as conn:
+            conn.execute("VACUUM ANALYZE artifacts")
+        yield admin, name, created
+    finally:
+        for db in created:
+            admin.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)".encode())
+        admin.close()
+
+
 def bench_postgres(g: Governed, n: int) -> None:
     import psycopg
 
     if not pg_reachable():
         print(f"PostgreSQL: skipped, no server at {PG_ADMIN}")
         return
-    name = f"senate_bench_{secrets.token_hex(4)}"
-    created: list[str] = []
-
-    def url(db: str) -> str:
-        return f"postgresql://postgres@127.0.0.1:5432/{db}"
-
-    admin = psycopg.connect(PG_ADMIN, autocommit=True)
-    try:
-        admin.execute(f"CREATE DATABASE {name}".encode())
-        created.append(name)
+    with pg_seeded(g.path, n, "senate_bench") as (admin, name, created):
         version = admin.execute("SHOW server_version").fetchone()
         print(f"PostgreSQL {version[0] if version else '?'}, {n} artifacts, {RUNS} runs")
-        cli("--repo", g.path, "migrate", "apply", "--db", url(name), "--rev", BASELINE_REV)
-        copy_sql = "COPY artifacts (id, artifact_type, metadata) FROM STDIN"
-        with psycopg.connect(url(name)) as conn, conn.cursor() as cur, cur.copy(copy_sql) as cp:
-            for row in rows(n):
-                cp.write_row(row)
-        with psycopg.connect(url(name), autocommit=True) as conn:
-            conn.execute("VACUUM ANALYZE artifacts")
         ref_times: list[float] = []
         app_times: list[float] = []
         for i in range(RUNS):
@@ -150,21 +166,17 @@ def bench_postgres(g: Governed, n: int) -> None:
                 created.append(copy)
 
             def reference(target: str = ref) -> None:
-                with psycopg.connect(url(target)) as conn:
+                with psycopg.connect(pg_url(target)) as conn:
                     conn.execute(PG_REFERENCE.encode())
 
             ref_times.append(timed(reference))
             app_times.append(timed(lambda target=db: cli(
-                "--repo", g.path, "migrate", "apply", "--db", url(target))))
-            with psycopg.connect(url(db)) as conn:
+                "--repo", g.path, "migrate", "apply", "--db", pg_url(target))))
+            with psycopg.connect(pg_url(db)) as conn:
                 got = conn.execute("SELECT count(*) FROM artifacts WHERE "
                                    "metadata -> 'power' = '0.8'::jsonb").fetchone()
             assert got is not None and got[0] == n, got
         report(ref_times, app_times)
-    finally:
-        for db in created:
-            admin.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)".encode())
-        admin.close()
 
 
 def main() -> None:

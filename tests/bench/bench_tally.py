@@ -25,6 +25,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from senate import sshsig
+from senate.content import content_id_between
 from senate.counting import count
 from senate.git import GitRepo, Person
 from senate.initrepo import AgentSpec, init_repo
@@ -48,13 +49,13 @@ def build(folder: Path, n: int) -> tuple[GitRepo, str]:
     ))
     tip = opened.commit
     base = git.resolve("main")
-    patch_id = git.patch_id(base, tip)
+    cid = content_id_between(git, base, tip)
     tree = git.commit_tree(tip)
     now = int(time.time())
     for i, key in enumerate(keys):
         name = specs[i].name
         who = Person(name, specs[i].email, now)
-        message = format_vote_message(opened.id, "approve", patch_id, f"vote {i}")
+        message = format_vote_message(opened.id, "approve", cid, f"vote {i}")
         buffer = git.commit_buffer(tree, [tip], who, who, message)
         tip = git.write_commit(buffer, sshsig.sign(key, buffer))
     git.update_ref(f"refs/heads/proposal/{opened.id}", tip, opened.commit)

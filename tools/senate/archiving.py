@@ -115,11 +115,15 @@ def archive_proposal(
     *,
     key: Ed25519PrivateKey | None = None,
     now: int | None = None,
+    expect: ArchiveKind | None = None,
 ) -> Archived:
     """Archive as rejected when the count says so, else as the proposer's withdrawal.
 
     Archiving is signed: by any roster member when the count says rejected, by the
     proposer otherwise; anyone else is refused before anything is written. CAS everywhere.
+    `expect` (withdraw, sweep): "withdrawn" archives as the proposer's withdrawal whatever
+    the count; "rejected" archives only while the count still says rejected (ConflictError
+    if not).
     """
     if not reason.strip():
         raise UsageError("an archive needs a reason", "pass --reason TEXT")
@@ -134,6 +138,10 @@ def archive_proposal(
                              "only open proposals can be archived")
         c = count_ref(git, ref, now)
         kind: ArchiveKind = "rejected" if c.status == "rejected" else "withdrawn"
+        if expect == "rejected" and kind != "rejected":
+            raise ConflictError(f"proposal {proposal_id} is {c.status}, no longer rejected",
+                                "it is left open; nothing was archived")
+        kind = expect or kind
         agent = agent_for_key(policy_at(git, ref.main), key)
         if kind == "withdrawn" and agent.name != c.meta.proposer:
             raise UsageError(

@@ -38,7 +38,7 @@ from senate.tally_report import check_reason
 PROPOSAL_FILE = re.compile(rf"{PROPOSALS_DIR}/[0-9]{{4}}-[^/]+/")
 ViolationKind = Literal[
     "direct_change", "not_approved", "tampered_trailer", "hidden_change", "bad_archive",
-    "bad_migration",
+    "bad_migration", "bad_adoption",
 ]
 
 
@@ -59,6 +59,7 @@ class AuditReport:
     commits: int
     merges: tuple[tuple[str, str], ...]  # (commit, proposal) of every Senate merge seen
     violations: tuple[Violation, ...]
+    before_governance: int = 0  # commits before a `senate adopt` commit: not audited
 
     @property
     def ok(self) -> bool:
@@ -72,6 +73,7 @@ class AuditReport:
             "commits": self.commits,
             "merges": [{"commit": c, "proposal": p} for c, p in self.merges],
             "violations": [v.to_json() for v in self.violations],
+            "before_governance": self.before_governance,
         }
 
 
@@ -86,6 +88,14 @@ def audit(
     line = mainline(git) if commits is None else commits
     history = Mainline.of(git, line[-1])
     violations: list[Violation] = []
+    # -- where the audited line starts: the root, or a `senate adopt` commit (adopt.py) --
+    from senate.adopt import governance_start
+
+    start = governance_start(git, line)
+    if start.problem is not None and start.claimed_by is not None:
+        violations.append(Violation(start.claimed_by, "bad_adoption", start.problem))
+    earlier, line = line[:start.index], line[start.index:]
+    # -- end of the adoption edit --
     merges: list[tuple[str, str]] = []
     for oid in line[1:]:
         found, proposal = audit_commit(git, oid, history)
@@ -94,7 +104,8 @@ def audit(
             merges.append((oid, proposal))
         if step is not None:
             step()
-    return AuditReport(line[-1], line[0], len(line), tuple(merges), tuple(violations))
+    return AuditReport(line[-1], line[0], len(line), tuple(merges), tuple(violations),
+                       len(earlier))
 
 
 def governed(paths: list[str]) -> list[str]:
@@ -124,9 +135,9 @@ def audit_commit(
     before = history.upto(parents[0])
     if len(parents) == 2 and "senate-proposal" in fields:
         return audit_merge(git, oid, parents[1], fields, before)
-    if len(parents) > 1:
-        return [Violation(oid, "direct_change", "a merge into main that is not a Senate "
-                          "merge: it brings in history no proposal counted")], None
+    # Any other merge (code, docs) is judged like a direct commit, by what it changes
+    # against its first parent: what it brings in never becomes a base or a roster,
+    # since only main's first-parent history governs.
     changed = git.changed_paths(parents[0], oid)
     if "senate-archive-reason" in fields:
         return audit_archive(git, oid, raw, changed, fields, before), None

@@ -18,9 +18,10 @@ from senate.content import content_id, scope_problems
 from senate.errors import SenateError
 from senate.git import GitRepo
 from senate.git.repo import RawDelta
+from senate.govcount import GovernanceCount, governance_count
 from senate.policy import POLICY_FILE, Policy
 from senate.proposal import ProposalMeta
-from senate.proposal_sql import check_proposal_sql
+from senate.proposal_sql import ProposalSql, check_proposal_sql
 from senate.proposals import ProposalRef, find_proposal, policy_at
 from senate.registry import SCHEMA_DIR, parse_schema, schema_file_problem
 from senate.tally import CastVote, Rule, Status, Tally, tally
@@ -63,6 +64,8 @@ class Count:
     ballots: tuple[Ballot, ...]
     compat: Compat
     problems: tuple[str, ...] = field(default=())  # block approval whatever the votes
+    governance: GovernanceCount | None = None  # governance proposals: who decides
+    sql: ProposalSql | None = None  # the SQL part of the rule, for show and propose
 
     @property
     def status(self) -> Status:
@@ -91,7 +94,11 @@ class Count:
         ]
 
     def ignored(self) -> list[dict[str, Any]]:
+        cosigns = set(self.governance.cosign_commits) if self.governance else set()
         out = [
+            {"commit": b.commit, "reason": "cosignature", "agent": None,
+             "detail": "signed by a key this governance change adds or rotates: its proof "
+             "of possession, not an eligible vote"} if b.commit in cosigns else
             {"commit": b.commit, "reason": b.problem, "detail": b.detail, "agent": b.agent}
             for b in self.ballots
             if b.problem is not None and not b.touches_files
@@ -127,6 +134,7 @@ class Count:
             "eligible_agents": list(t.eligible),
             "backward_compatible": self.compat.backward_compatible,
             "problems": list(self.problems),
+            "governance": self.governance.to_json() if self.governance else None,
             "reasons": {b.commit: b.text for b in self.ballots if b.kind == "vote"},
             "debate": [
                 {"agent": b.agent, "commit": b.commit, "text": b.text, "time": b.time}
@@ -169,6 +177,17 @@ def integrity(
     return Integrity(tuple(deltas), cid, verdict, tuple(problems))
 
 
+def cosign_commits(git: GitRepo, ref: ProposalRef, found: Integrity) -> tuple[str, ...]:
+    """The ballots signed by a key a governance proposal adds or rotates: proofs of
+    possession, not forgeries (the hook accepts them)."""
+    meta = ref.meta(git)
+    if meta.proposal_type != "governance":
+        return ()
+    gov = governance_count(git, ref, meta, policy_at(git, ref.main), found.content_id,
+                           found.judgement.opened_at, found.judgement.ballots)
+    return gov.cosign_commits
+
+
 def count_ref(
     git: GitRepo, ref: ProposalRef, now: int | None = None, memo: BallotMemo | None = None,
 ) -> Count:
@@ -181,8 +200,15 @@ def count_ref(
     changed = sorted({d.name for d in found.deltas})
     problems = list(found.problems)
     compat = compute_compat(git, ref, meta, policy, changed)
-    sql = check_proposal_sql(git, ref.tip, ref.id)
+    sql = check_proposal_sql(git, ref.main, ref.tip, ref.id, policy, meta)  # lands on main
     rule = choose_rule(policy, meta, compat, changed, sql.destructive)
+    eligible = [a.name for a in policy.voters]
+    gov: GovernanceCount | None = None
+    if meta.proposal_type == "governance":
+        gov = governance_count(git, ref, meta, policy, found.content_id, verdict.opened_at,
+                               verdict.ballots)
+        rule, eligible = gov.rule, list(gov.eligible)
+        problems += list(gov.problems)
     votes = [
         CastVote(b.agent, b.vote, b.commit)
         for b in verdict.ballots
@@ -192,11 +218,11 @@ def count_ref(
     now = int(_time.time()) if now is None else now
     opened = verdict.opened_at
     closed = window is not None and opened is not None and now > opened + window * 3600
-    result = tally(votes, [a.name for a in policy.voters], rule, window_closed=closed)
+    result = tally(votes, eligible, rule, window_closed=closed)
     problems += list(compat.mismatches)
-    problems += [f"the migration SQL does not parse: {e}" for e in sql.errors]
+    problems += list(sql.problems)
     return Count(ref.id, ref, meta, found.content_id, result, verdict.ballots, compat,
-                 tuple(dict.fromkeys(problems)))
+                 tuple(dict.fromkeys(problems)), gov, sql)
 
 
 def schema_problems(git: GitRepo, deltas: Sequence[RawDelta]) -> list[str]:
@@ -280,7 +306,8 @@ def choose_rule(
         return Rule("unanimous", f"the proposal changes {POLICY_FILE} (governance: every "
                     "eligible agent must approve)", num, den)
     if destructive_sql:
-        return Rule("unanimous", f"destructive migration SQL: {destructive_sql[0]}", num, den)
+        return Rule("unanimous", f"destructive migration SQL: {'; '.join(destructive_sql)}",
+                    num, den)
     if compat.compatible is None:
         return Rule(
             "unanimous", "Senate cannot decide compatibility (fail closed: breaking)", num, den

@@ -17,6 +17,7 @@ from senate.git import GitRepo
 from senate.tally import VoteValue
 
 AGENTS = ("ada", "babbage", "curie", "darwin")
+NEWCOMER = "erdos"  # not on the first roster: joins by a governance proposal
 
 
 @dataclass
@@ -36,7 +37,7 @@ def make_agent_keys(folder: Path) -> dict[str, Ed25519PrivateKey]:
     """Real ed25519 keys, written as OpenSSH files like `ssh-keygen -t ed25519` does."""
     folder.mkdir(parents=True, exist_ok=True)
     keys: dict[str, Ed25519PrivateKey] = {}
-    for name in AGENTS:
+    for name in (*AGENTS, NEWCOMER):
         key = Ed25519PrivateKey.generate()
         (folder / name).write_bytes(key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
@@ -109,6 +110,7 @@ def run_demo(workdir: Path, say: Callable[[str], None]) -> DemoLog:
              required=second.tally.required)
     merge_and_archive(git, log, compatible.id, breaking.id, keys["curie"])
     migrate_platform(git, log, database)
+    govern_newcomer(git, log, keys, workdir / "keys" / f"{NEWCOMER}.pub")
     from senate.audit import audit
 
     report = audit(git)
@@ -197,3 +199,39 @@ def migrate_platform(git: GitRepo, log: DemoLog, url: str) -> None:
              migration_history=history,
              backfilled=f"{row[0]}: replication_status = "
              f"{metadata.get('replication_status')!r}")
+
+
+def govern_newcomer(git: GitRepo, log: DemoLog, keys: dict[str, Ed25519PrivateKey],
+                    public: Path) -> None:
+    """A governance proposal adds an agent, who then votes on a schema proposal."""
+    from senate.counting import count
+    from senate.govern import open_governance
+    from senate.governance import GovernanceChange
+    from senate.merging import Merged, merge_proposal
+    from senate.propose import ProposalRequest, open_proposal
+    from senate.voting import cast
+
+    change = GovernanceChange("add", NEWCOMER, " ".join(public.read_text().split()[:2]))
+    opened = open_governance(git, keys["ada"], change, "Erdos reviews statistics; the "
+                             "roster needs a fifth voter for power analyses.")
+    for agent in AGENTS:
+        cast(git, opened.id, keys[agent], "approve", f"{agent}: welcome, {NEWCOMER}.")
+    # the new key proves it is held: its approve is a co-signature, not an eligible vote
+    cast(git, opened.id, keys[NEWCOMER], "approve", f"{NEWCOMER}: this is my key.")
+    merged = merge_proposal(git, opened.id)
+    assert isinstance(merged, Merged), merged
+    log.step(f"senate govern add {NEWCOMER} (governance proposal, merged)", id=opened.id,
+             rule=opened.rule.reason, merge=merged.commit[:12])
+    schema = open_proposal(git, keys["curie"], ProposalRequest(
+        artifact_type="experiment", change_type="add_field", field="preregistration_url",
+        field_spec={"type": "string", "format": "uri",
+                    "description": "Where the study was preregistered."},
+        rationale="Preregistered studies carry more weight. Use case: the synthesis agent "
+        "ranks preregistered experiments first.",
+    ))
+    for agent in ("curie", NEWCOMER, "ada", "babbage"):
+        cast(git, schema.id, keys[agent], "approve", f"{agent}: preregistration matters.")
+    counted = count(git, schema.id)
+    log.step(f"{NEWCOMER} votes on {schema.id}", status=counted.status,
+             counted=[v.agent for v in counted.tally.counted],
+             eligible=list(counted.tally.eligible))

@@ -111,16 +111,11 @@ def check_main_commit(git: GitRepo, oid: str, history: Mainline, now: int) -> li
 
 # -- proposal branches -------------------------------------------------------------------
 def check_proposal_branch(git: GitRepo, u: RefUpdate, by_ref: dict[str, RefUpdate]) -> list[str]:
-    from senate.counting import integrity
+    from senate.counting import cosign_commits, integrity
 
     pid = u.ref[len(BRANCH_PREFIX):]
     if u.new is None:
         return _check_deletion(git, pid, u, by_ref)
-    if u.old is not None and not git.is_ancestor(u.old, u.new):
-        dropped = git.walk(u.old, hide=u.new)
-        return [f"proposal/{pid} cannot be force-pushed: it would drop {len(dropped)} "
-                f"commit(s) ({', '.join(c[:12] for c in dropped[:3])}); votes are never "
-                "removed"]
     main = _main_after(git, by_ref)
     if main is None:
         return [f"there is no main to propose against; push main before proposal/{pid}"]
@@ -128,14 +123,19 @@ def check_proposal_branch(git: GitRepo, u: RefUpdate, by_ref: dict[str, RefUpdat
     if event is not None:
         return [f"proposal {pid} is {event.kind}: its branch takes no more commits"]
     history = Mainline.of(git, main)
-    found = integrity(git, ProposalRef(pid, "branch", u.new, main,
-                                       trace(git, u.new, history)))
+    lineage = trace(git, u.new, history)
+    # A branch only grows along its first-parent chain: votes are never removed.
+    if u.old is not None and u.old not in {link.commit for link in lineage.links}:
+        return [f"proposal/{pid} cannot be force-pushed or rewritten: {u.old[:12]} is not on "
+                "the new tip's first-parent chain; votes are never removed"]
+    found = integrity(git, ProposalRef(pid, "branch", u.new, main, lineage))
     reasons = list(found.problems)
     chain = [b.commit for b in found.judgement.ballots]
     fresh = chain[chain.index(u.old) + 1:] if u.old in chain else chain
     new = set(fresh)
+    cosigns = set(cosign_commits(git, ProposalRef(pid, "branch", u.new, main, lineage), found))
     for b in found.judgement.ballots:
-        if b.commit not in new or b.touches_files:
+        if b.commit not in new or b.touches_files or b.commit in cosigns:
             continue
         if b.problem in STRUCTURAL:
             reasons.append(f"{b.kind} commit {b.commit[:12]} is invalid ({b.problem}): "

@@ -48,6 +48,16 @@ def parse_agent_option(option: str) -> AgentSpec:
 def render_files(agents: list[AgentSpec]) -> dict[str, bytes]:
     """Every file of a new governed repository, by path."""
     from senate.registry import seed_schemas
+
+    files = governance_files(agents)
+    for name, data in seed_schemas().items():
+        files[f"schemas/{name}"] = data
+    return files
+
+
+def governance_files(agents: list[AgentSpec], adopted_after: str | None = None
+                     ) -> dict[str, bytes]:
+    """senate.toml, the workflows and the folder READMEs (everything but the schemas)."""
     from senate.templating import render
 
     names = [a.name for a in agents]
@@ -65,11 +75,13 @@ def render_files(agents: list[AgentSpec]) -> dict[str, bytes]:
             for a in agents
         ],
         "install_spec": INSTALL_SPEC,
+        "adopted_after": adopted_after,
     }
     files: dict[str, bytes] = {
         POLICY_FILE: render("init/senate.toml.j2", context).encode(),
         ".github/workflows/vote-check.yml": render("init/vote-check.yml.j2", context).encode(),
         ".github/workflows/migrate.yml": render("init/migrate.yml.j2", context).encode(),
+        ".github/workflows/sweep.yml": render("init/sweep.yml.j2", context).encode(),
         "proposals/README.md": (
             b"# Proposals\n\nEach proposal adds `proposals/<id>/` on its branch "
             b"`proposal/<id>`.\nRejected and withdrawn proposals are archived under "
@@ -81,8 +93,6 @@ def render_files(agents: list[AgentSpec]) -> dict[str, bytes]:
         ),
     }
     parse_policy(files[POLICY_FILE].decode(), POLICY_FILE)  # what we write must load
-    for name, data in seed_schemas().items():
-        files[f"schemas/{name}"] = data
     return files
 
 

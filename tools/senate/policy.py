@@ -19,6 +19,7 @@ from senate.tomlfast import loads_flat
 POLICY_FILE = "senate.toml"
 NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,38}$")
 IDENT_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+COMMIT_RE = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 
 CompatMode = Literal["backward", "forward", "full"]
 OpenContent = Literal["lenient", "strict"]
@@ -43,6 +44,8 @@ class Rules:
     denominator: int = 3
     voting_window_hours: int | None = None
     debate_period_hours: int | None = None
+    # A governance change's own threshold (e.g. 2/3); None: every eligible agent.
+    governance: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -88,12 +91,30 @@ class Platform:
 
 
 @dataclass(frozen=True)
+class DryRun:
+    """[dry_run]: what the count-time rehearsal of a proposal's migration runs on.
+
+    samples: a folder of the repository (<type>/<name>.json), read at the counted commit,
+    loaded on top of the shipped samples; sample_dsn: a database to copy at most
+    sample_limit artifacts from, read-only; postgres_dsn: a PostgreSQL server to rehearse
+    on too, inside a transaction that is always rolled back."""
+
+    samples: str | None = None
+    sample_dsn: str | None = None
+    sample_limit: int = 1000
+    postgres_dsn: str | None = None
+
+
+@dataclass(frozen=True)
 class Policy:
     agents: tuple[Agent, ...]
     rules: Rules = Rules()
     compatibility: Compatibility = Compatibility()
     storage: Storage = Storage()
     platform: Platform = Platform()
+    dry_run: DryRun = DryRun()
+    # `senate adopt`: the last commit before governance (history up to it predates Senate).
+    adopted_after: str | None = None
 
     @property
     def voters(self) -> tuple[Agent, ...]:
@@ -129,6 +150,13 @@ def parse_policy(text: str, source: str = POLICY_FILE) -> Policy:
     )
     if rules.numerator > rules.denominator:
         raise UsageError(f"{source}: [rules] approval fraction is above 1")
+    if "governance_numerator" in rules_t or "governance_denominator" in rules_t:
+        fraction = (_int(rules_t, "governance_numerator", 0, source, minimum=1),
+                    _int(rules_t, "governance_denominator", 0, source, minimum=1))
+        if fraction[0] > fraction[1]:
+            raise UsageError(f"{source}: [rules] governance fraction is above 1")
+        rules = Rules(rules.numerator, rules.denominator, rules.voting_window_hours,
+                      rules.debate_period_hours, fraction)
     compat_t = _table(data, "compatibility", source)
     mode = compat_t.get("mode", "backward")
     open_content = compat_t.get("open_content", "lenient")
@@ -147,12 +175,19 @@ def parse_policy(text: str, source: str = POLICY_FILE) -> Policy:
                 "use lowercase letters, digits and underscores",
             )
         storage_values[field] = value
+    adopted_after = _table(data, "senate", source).get("adopted_after")
+    if adopted_after is not None and (not isinstance(adopted_after, str)
+                                      or not COMMIT_RE.match(adopted_after)):
+        raise UsageError(f"{source}: [senate] adopted_after = {adopted_after!r} is not a "
+                         "full commit id")
     return Policy(
         agents=agents,
         rules=rules,
         compatibility=Compatibility(mode, open_content),
         storage=Storage(**storage_values),
         platform=_platform(_table(data, "platform", source), source),
+        dry_run=_dry_run(_table(data, "dry_run", source), source),
+        adopted_after=adopted_after,
     )
 
 
@@ -162,6 +197,23 @@ def _platform(t: Mapping[str, Any], source: str) -> Platform:
             raise UsageError(f"{source}: [platform] {key} must be a string")
     return Platform(t.get("dsn") or None, t.get("dsn_env") or None,
                     _int(t, "impact_sample", 1000, source, minimum=1))
+
+
+def _dry_run(t: Mapping[str, Any], source: str) -> DryRun:
+    texts: dict[str, str | None] = {}
+    for key in ("samples", "sample_dsn", "postgres_dsn"):
+        value = t.get(key)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise UsageError(f"{source}: [dry_run] {key} must be a non-empty string")
+        texts[key] = value
+    samples = texts["samples"]
+    if samples is not None and (samples.startswith("/") or ".." in samples.split("/")):
+        raise UsageError(f"{source}: [dry_run] samples must be a folder inside the repository",
+                         "e.g. samples = \"samples/artifacts\"")
+    limit = _int(t, "sample_limit", 1000, source, minimum=1)
+    if limit > 100_000:
+        raise UsageError(f"{source}: [dry_run] sample_limit must be at most 100000")
+    return DryRun(samples, texts["sample_dsn"], limit, texts["postgres_dsn"])
 
 
 def _agents(raw: Any, source: str) -> tuple[Agent, ...]:

@@ -12,7 +12,10 @@ from typing import Any, Literal
 
 from senate.errors import UsageError
 
-ChangeType = Literal["add_field", "modify_field", "remove_field", "add_type", "rename_field"]
+# "governance" is the change type a governance proposal's metadata is read with; it has no
+# schema change (its edit of senate.toml is in `governance`) and is never proposed as one.
+ChangeType = Literal["add_field", "modify_field", "remove_field", "add_type", "rename_field",
+                     "governance"]
 CHANGE_TYPES: tuple[ChangeType, ...] = (
     "add_field",
     "modify_field",
@@ -79,8 +82,13 @@ class ProposalMeta:
     new_name: str | None = None
     required: bool = False
     proposal_type: str = "schema_change"
+    governance: dict[str, Any] | None = None  # governance proposals: the senate.toml edit
 
     def to_json(self) -> dict[str, Any]:
+        if self.proposal_type == "governance":
+            return {"id": self.id, "proposal_type": self.proposal_type,
+                    "governance": self.governance, "rationale": self.rationale,
+                    "proposer": self.proposer, "created_at": self.created_at}
         out: dict[str, Any] = {
             "id": self.id,
             "proposal_type": self.proposal_type,
@@ -116,6 +124,15 @@ def parse_meta(data: dict[str, Any], source: str) -> ProposalMeta:
         raise UsageError(
             f"{source} does not follow the proposal schema: {lines}",
             f"see the schema shipped at {META_SCHEMA_RESOURCE}",
+        )
+    if data["proposal_type"] == "governance":
+        return ProposalMeta(
+            id=data["id"], target_artifact_type="", change_type="governance", field=None,
+            field_spec=None, rationale=data["rationale"],
+            migration_plan="none: a governance change edits senate.toml only",
+            backward_compatible=True, proposer=data["proposer"],
+            created_at=data["created_at"], proposal_type="governance",
+            governance=data["governance"],
         )
     return ProposalMeta(
         id=data["id"],

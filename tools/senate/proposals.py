@@ -94,8 +94,16 @@ def main_events(git: GitRepo, main: str) -> dict[str, MainEvent]:
     known = _EVENTS.get(main)
     if known is not None:
         return known
-    out: dict[str, MainEvent] = {}
-    for oid in git.first_parent_history_index(main)[0]:
+    line = git.first_parent_history_index(main)[0]
+    # Main only grows: start from the newest ancestor already indexed (oldest event wins,
+    # so the newer commits can only add ids).
+    start, out = 0, {}
+    for at in range(len(line) - 2, -1, -1):
+        older = _EVENTS.get(line[at])
+        if older is not None:
+            start, out = at + 1, dict(older)
+            break
+    for oid in line[start:]:
         data = git.read_commit(oid)
         head = git.head_of(data) if data is not None else None
         if data is None or head is None or b"enate-" not in data:
@@ -178,7 +186,7 @@ def stray_tags(git: GitRepo) -> list[str]:
 def all_proposal_ids(git: GitRepo) -> list[str]:
     """Every proposal id this repository knows: open, merged or archived."""
     main = main_tip(git)
-    ids = {name[len(BRANCH_PREFIX) :] for name in git.refs(BRANCH_PREFIX)}
+    ids = {name[len(BRANCH_PREFIX) :] for name in git.ref_names(BRANCH_PREFIX)}
     stray = set(stray_tags(git))
     ids |= {name[len(ARCHIVE_TAG_PREFIX) :] for name in git.ref_names(ARCHIVE_TAG_PREFIX)
             if name not in stray}

@@ -5,9 +5,10 @@ from __future__ import annotations
 import random
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from senate.compatibility import Verdict
 
 ID_ATTEMPTS = 20
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -134,22 +136,34 @@ def open_proposal(git: GitRepo, key: Ed25519PrivateKey, request: ProposalRequest
     claim = computed.compatible if request.claim_compatible is None else request.claim_compatible
     mismatches = claim_mismatches(request, computed, bool(claim))
     stamp = created_stamp(datetime.now(UTC))
-    slug = slug_for(request)
+
+    def write(proposal_id: str) -> tuple[str, Content]:
+        content = proposal_content(request, new, proposal_id, agent.name, bool(claim), stamp)
+        return signed_commit(git, key, agent, main, content.message, content.changes), content
+
+    proposal_id, commit, content = claim_new_id(git, slug_for(request), write)
+    return Opened(
+        id=proposal_id,
+        branch=f"proposal/{proposal_id}",
+        commit=commit,
+        content_id=content_id_between(git, main, commit),
+        meta=content.meta,
+        backward_compatible=computed.compatible,
+        mismatches=mismatches,
+    )
+
+
+def claim_new_id(
+    git: GitRepo, slug: str, write: Callable[[str], tuple[str, T]]
+) -> tuple[str, str, T]:
+    """Take the next free number for `slug`: `write(id)` makes the opening commit, whose
+    branch is then claimed; on a race for the number, write again with the next one."""
     for _ in range(ID_ATTEMPTS):
         proposal_id = f"{next_number(git):04d}-{slug}"
-        content = proposal_content(request, new, proposal_id, agent.name, bool(claim), stamp)
-        commit = signed_commit(git, key, agent, main, content.message, content.changes)
+        commit, extra = write(proposal_id)
         try:
             if claim_branch(git, proposal_id, commit):
-                return Opened(
-                    id=proposal_id,
-                    branch=f"proposal/{proposal_id}",
-                    commit=commit,
-                    content_id=content_id_between(git, main, commit),
-                    meta=content.meta,
-                    backward_compatible=computed.compatible,
-                    mismatches=mismatches,
-                )
+                return proposal_id, commit, extra
         except ConflictError:
             pass  # another agent took this id between our look and our write
         time.sleep(random.uniform(0.001, 0.03))

@@ -6,9 +6,11 @@ from typing import Any
 
 from senate.counting import Count, count_ref
 from senate.git import GitRepo
+from senate.policy import POLICY_FILE
 from senate.proposal import PROPOSALS_DIR
 from senate.proposals import all_proposal_ids, find_proposal
 from senate.registry import SCHEMA_DIR
+from senate.sql_view import sql_text, sql_view
 
 
 def summary(c: Count) -> dict[str, Any]:
@@ -48,8 +50,9 @@ def semantic_text(c: Count) -> str:
 def detail_of(git: GitRepo, c: Count) -> dict[str, Any]:
     proposal_id = c.proposal
     sql = git.read_file(c.ref.tip, f"{PROPOSALS_DIR}/{proposal_id}/migration.sql")
-    schema_paths = [
-        p for p in git.changed_paths(c.ref.base, c.ref.tip) if p.startswith(f"{SCHEMA_DIR}/")
+    schema_paths = [  # a governance proposal's diff is its senate.toml edit
+        p for p in git.changed_paths(c.ref.base, c.ref.tip)
+        if p.startswith(f"{SCHEMA_DIR}/") or p == POLICY_FILE
     ]
     return {
         "id": proposal_id,
@@ -69,6 +72,7 @@ def detail_of(git: GitRepo, c: Count) -> dict[str, Any]:
         },
         "schema_diff": git.unified_diff(c.ref.base, c.ref.tip, schema_paths),
         "migration_sql": sql.decode("utf-8", "replace") if sql is not None else None,
+        "sql": sql_view(c),
         "tally": c.to_json(),
     }
 
@@ -78,14 +82,22 @@ def render_detail(d: dict[str, Any], semantic: str) -> str:
     meta = d["metadata"]
     compat = d["compatibility"]
     tally = d["tally"]
+    if meta["proposal_type"] == "governance":
+        change = ", ".join(f"{k}={v}" for k, v in meta["governance"].items())
+        head = [f"  governance: {change}", f"  proposer {meta['proposer']}, opened "
+                f"{meta['created_at']}"]
+    else:
+        head = [
+            f"  {meta['change_type']} on {meta['target_artifact_type']}"
+            + (f".{meta['field']}" if meta.get("field") else "")
+            + (f" -> {meta['new_name']}" if meta.get("new_name") else ""),
+            f"  proposer {meta['proposer']}, opened {meta['created_at']}",
+            f"  claim: {'backward compatible' if meta['backward_compatible'] else 'breaking'}; "
+            f"Senate: {_verdict(compat['backward_compatible'])}",
+        ]
     lines = [
         f"{d['id']}  [{d['status']}]",
-        f"  {meta['change_type']} on {meta['target_artifact_type']}"
-        + (f".{meta['field']}" if meta.get("field") else "")
-        + (f" -> {meta['new_name']}" if meta.get("new_name") else ""),
-        f"  proposer {meta['proposer']}, opened {meta['created_at']}",
-        f"  claim: {'backward compatible' if meta['backward_compatible'] else 'breaking'}; "
-        f"Senate: {_verdict(compat['backward_compatible'])}",
+        *head,
         f"  rule: {tally['rule']} ({tally['rule_reason']})",
         f"  votes: {tally['approve']} approve, {tally['reject']} reject, "
         f"{tally['abstain']} abstain; {tally['required']} of {tally['eligible']} needed",
@@ -100,6 +112,7 @@ def render_detail(d: dict[str, Any], semantic: str) -> str:
         lines += ["", "Problems:", *("  ! " + p for p in tally["problems"])]
     lines += ["", "Schema diff:", d["schema_diff"].rstrip() or "  (none)", ""]
     lines += ["Migration SQL:", (d["migration_sql"] or "  (none)").rstrip()]
+    lines += sql_text(d["sql"])
     return "\n".join(lines)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 DOLLAR_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
+SPECIAL_RE = re.compile(r"['\";$]|--|/\*")
 
 
 def literal(value: str | int | bool | None) -> str:
@@ -46,6 +47,11 @@ def split_statements(sql: str) -> list[Statement]:
     i = 0
     n = len(sql)
     while i < n:
+        # Jump to the next character that can start a quote, a comment or end a statement.
+        found = SPECIAL_RE.search(sql, i)
+        if found is None:
+            break
+        i = found.start()
         ch = sql[i]
         if ch in ("'", '"'):
             i = _skip_quoted(sql, i, ch)
@@ -74,14 +80,14 @@ def _in_word(sql: str, i: int) -> bool:
 
 def _skip_quoted(sql: str, i: int, quote: str) -> int:
     j = i + 1
-    while j < len(sql):
-        if sql[j] == quote:
-            if j + 1 < len(sql) and sql[j + 1] == quote:
-                j += 2
-                continue
-            return j + 1
-        j += 1
-    return len(sql)
+    while True:
+        k = sql.find(quote, j)
+        if k < 0:
+            return len(sql)
+        if sql.startswith(quote, k + 1):  # a doubled quote stays inside
+            j = k + 2
+            continue
+        return k + 1
 
 
 def _add(out: list[Statement], sql: str, start: int, end: int) -> None:

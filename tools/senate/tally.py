@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 VoteValue = Literal["approve", "reject", "abstain"]
-RuleName = Literal["two_thirds", "unanimous"]
+RuleName = Literal["two_thirds", "unanimous", "governance"]
 Status = Literal["open", "approved", "rejected", "merged", "archived"]
 
 

@@ -30,6 +30,9 @@ def audit(ctx: click.Context, fetch_remote: str | None) -> int:
         report = run_audit(git, commits)
     lines = [f"audited {report.commits} commits on main's first-parent line from "
              f"{report.root[:12]}; {len(report.merges)} Senate merges re-verified"]
+    if report.before_governance:
+        lines.append(f"  {report.before_governance} earlier commit(s) are before governance "
+                     f"(history before the adoption at {report.root[:12]}): not audited")
     lines += [f"  ! {v.commit[:12]} {v.kind}: {v.message}" for v in report.violations]
     lines.append("ok: main changed only through approved proposals" if report.ok
                  else f"{len(report.violations)} violation(s)")

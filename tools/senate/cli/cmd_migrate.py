@@ -1,4 +1,4 @@
-"""`senate migrate generate|verify|apply`: thin wrappers over senate.migrate."""
+"""`senate migrate generate|verify|apply|down`: thin wrappers over senate.migrate."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ DIALECTS = ["sqlite", "postgres"]
 
 @click.group()
 def migrate() -> None:
-    """SQL migrations of merged proposals: generate them on main, verify, apply."""
+    """SQL migrations of merged proposals: generate them on main, verify, apply, undo."""
 
 
 @migrate.command()
@@ -55,17 +55,51 @@ def verify(ctx: click.Context, dialect: str, dsn: str | None, samples: Path | No
     return 0 if report.ok else 1
 
 
+DB_OPTION = click.option("--db", "url", required=True, metavar="URL",
+                         help="sqlite:///relative.db, sqlite:////abs/path.db or "
+                              "postgresql://...")
+REV_OPTION = click.option("--rev", default=None, metavar="REV",
+                          help="Read the chain at REV (default main).")
+
+
 @migrate.command()
-@click.option("--db", "url", required=True, metavar="URL",
-              help="sqlite:///relative.db, sqlite:////abs/path.db or postgresql://...")
-@click.option("--rev", default=None, metavar="REV", help="Read the chain at REV (default main).")
+@DB_OPTION
+@REV_OPTION
+@click.option("--dry-run", is_flag=True,
+              help="Run the pending chain on a copy (SQLite) or in a transaction that is "
+                   "rolled back (PostgreSQL) and report what would change.")
 @json_option
 @click.pass_context
-def apply(ctx: click.Context, url: str, rev: str | None) -> None:
+def apply(ctx: click.Context, url: str, rev: str | None, dry_run: bool) -> int:
     """Apply pending migrations, each in its own transaction."""
     from senate.git import GitRepo
     from senate.migrate.apply import apply as run_apply
 
-    done = run_apply(GitRepo.open(repo_path(ctx)), url, rev)
+    git = GitRepo.open(repo_path(ctx))
+    if dry_run:
+        from senate.migrate.rehearse import rehearse
+
+        report = rehearse(git, url, rev)
+        emit(report.to_json(), report.render())
+        return 0 if report.ok else 1
+    done = run_apply(git, url, rev)
     text = "\n".join(f"applied {n}" for n in done.applied) or "nothing to apply"
     emit(done.to_json(), f"{text} ({done.already} already applied)")
+    return 0
+
+
+@migrate.command()
+@DB_OPTION
+@click.option("--to", "to", type=int, default=None, metavar="N",
+              help="Leave migration N as the newest applied (default: undo the last one).")
+@REV_OPTION
+@json_option
+@click.pass_context
+def down(ctx: click.Context, url: str, to: int | None, rev: str | None) -> None:
+    """Undo applied migrations, newest first, each in its own transaction."""
+    from senate.git import GitRepo
+    from senate.migrate.down import down as run_down
+
+    done = run_down(GitRepo.open(repo_path(ctx)), url, to, rev)
+    text = "\n".join(f"reverted {n}" for n in done.reverted) or "nothing to revert"
+    emit(done.to_json(), f"{text} (now at {done.version:04d})")

@@ -45,8 +45,9 @@ def _read_spec(value: str | None) -> Any:
               help="Your SQL migration/backfill, stored as migration.sql.")
 @click.option("--migration-plan", metavar="TEXT", help="How data is migrated (default: "
               "Senate's generated backfill).")
-@click.option("--compatible/--breaking", "claim", default=None,
-              help="Your claim; default: Senate's computed verdict. The stricter applies.")
+@click.option("--compatible", is_flag=True, help="Claim the change backward compatible "
+              "(default: Senate's computed verdict; the stricter applies).")
+@click.option("--breaking", is_flag=True, help="Declare the change breaking (unanimity).")
 @click.option("--new-name", metavar="NAME", help="rename_field: the new name.")
 @click.option("--required", is_flag=True, help="add_field: make the new field required.")
 @click.option("--key", type=click.Path(dir_okay=False), help="Your OpenSSH ed25519 private key.")
@@ -63,7 +64,8 @@ def propose(
     rationale: str | None,
     migration: Path | None,
     migration_plan: str | None,
-    claim: bool | None,
+    compatible: bool,
+    breaking: bool,
     new_name: str | None,
     required: bool,
     key: str | None,
@@ -86,6 +88,10 @@ def propose(
     ]
     if missing:
         raise UsageError(f"missing {', '.join(missing)}", "see `senate propose --help`")
+    if compatible and breaking:
+        raise UsageError("--compatible and --breaking contradict each other",
+                         "give one of them, or neither to take Senate's computed verdict")
+    claim = True if compatible else False if breaking else None
     assert artifact_type and change_type and rationale is not None and key
     from senate.git import GitRepo
     from senate.propose import ProposalRequest, open_proposal
@@ -116,15 +122,21 @@ def propose(
     # with the remote's branches fetched, so the next free number is chosen.
     opened = write_through(git, push_remote, ["refs/heads/main", "refs/heads/proposal/*"],
                            lambda: open_proposal(git, private, request))
+    from senate.announce import announce, render_announcement
+
     verdicts: dict[bool | None, str] = {
-        True: "backward compatible (2/3 of the roster decides)",
-        False: "NOT backward compatible (needs every voting agent)",
-        None: "undecidable, treated as breaking (needs every voting agent)",
+        True: "backward compatible",
+        False: "NOT backward compatible",
+        None: "undecidable, treated as breaking",
     }
     verdict = verdicts[opened.backward_compatible]
     for mismatch in opened.mismatches:
         warn(f"{mismatch}; the check will fail until the proposal is corrected")
-    emit(opened.to_json(), f"{opened.id}\n  branch {opened.branch}\n  Senate's verdict: {verdict}")
+    # The rule comes from the very count `senate tally` makes, so the two cannot disagree.
+    rule = announce(git, opened.id)
+    emit({**opened.to_json(), **rule},
+         f"{opened.id}\n  branch {opened.branch}\n  Senate's schema verdict: {verdict}\n"
+         + render_announcement(rule))
 
 
 @click.command()

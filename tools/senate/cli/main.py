@@ -14,6 +14,7 @@ from senate.cli.output import OUTPUT, report_error
 # never imports them (and their heavy dependencies).
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("senate.cli.cmd_init:init", "Create a new governed schema repository."),
+    "adopt": ("senate.cli.cmd_adopt:adopt", "Govern an existing schema repository from now on."),
     "schema": ("senate.cli.cmd_schema:schema", "List and show the schemas in the registry."),
     "validate": ("senate.cli.cmd_schema:validate", "Validate artifact metadata documents."),
     "propose": ("senate.cli.cmd_propose:propose", "Open a schema-change proposal."),
@@ -25,8 +26,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "tally": ("senate.cli.cmd_vote:tally", "Count the votes on a proposal."),
     "check": ("senate.cli.cmd_vote:check", "CI gate: exit 0 only if a proposal is approved."),
     "roster": ("senate.cli.cmd_vote:roster", "Show the roster; print allowed-signers."),
+    "govern": ("senate.cli.cmd_govern:govern", "Propose a change to the roster or the rules."),
     "merge": ("senate.cli.cmd_merge:merge", "Merge an approved proposal into main."),
     "archive": ("senate.cli.cmd_merge:archive", "Archive a rejected or withdrawn proposal."),
+    "withdraw": ("senate.cli.cmd_lifecycle:withdraw", "Withdraw your own open proposal."),
+    "sweep": ("senate.cli.cmd_lifecycle:sweep", "Archive every proposal whose count says "
+              "rejected."),
     "migrate": ("senate.cli.cmd_migrate:migrate", "Generate, verify and apply SQL migrations."),
     "audit": ("senate.cli.cmd_audit:audit", "Re-verify main's history from git alone."),
     "serve": ("senate.cli.cmd_serve:serve", "Run the HTTP API and the review pages."),

@@ -17,6 +17,7 @@ from senate.errors import ConflictError, GitError, NotFoundError, UsageError
 
 MAIN = "main"
 # A commit object's first headers: its tree, then zero or more parents.
+_HEX = re.compile(r"[0-9a-f]{40}\Z")
 _HEAD = re.compile(rb"tree ([0-9a-f]{40})\n((?:parent [0-9a-f]{40}\n)*)")
 _STATUS = {
     DeltaStatus.ADDED: "A", DeltaStatus.DELETED: "D", DeltaStatus.MODIFIED: "M",
@@ -131,7 +132,10 @@ class GitRepo:
         for name in self._repo.references:
             if name.startswith(prefix):
                 target = self._repo.references[name].resolve().target
-                out[name] = str(self._repo[target].peel(pygit2.Commit).id)
+                try:
+                    out[name] = str(self._repo[target].peel(pygit2.Commit).id)
+                except (pygit2.GitError, ValueError, KeyError):
+                    out[name] = str(target)  # unparseable: its readers judge it
         return out
 
     def raw_commit(self, oid: str) -> bytes:
@@ -236,7 +240,11 @@ class GitRepo:
         return bytes(obj.data) if isinstance(obj, pygit2.Blob) else None
 
     def commit_tree(self, oid: str) -> str:
-        return str(self._commit(oid).tree_id)
+        # From the raw header: a commit libgit2 refuses to parse (a crafted date) still
+        # names its tree, and readers must be able to show what it holds.
+        data = self.read_commit(oid) if len(oid) == 40 else None
+        head = self.head_of(data) if data is not None else None
+        return head[0] if head is not None else str(self._commit(oid).tree_id)
 
     def commit_parents(self, oid: str) -> list[str]:
         return [str(p) for p in self._commit(oid).parent_ids]
@@ -249,7 +257,7 @@ class GitRepo:
 
     def read_file(self, rev: str, path: str) -> bytes | None:
         """File content at `path` in the tree of commit `rev`, None when absent."""
-        tree = self._commit(self.resolve(rev)).tree
+        tree = self._tree_at(rev)
         try:
             entry = tree[path]
         except KeyError:
@@ -260,7 +268,7 @@ class GitRepo:
         return bytes(obj.data)
 
     def blob_id(self, rev: str, path: str) -> str | None:
-        tree = self._commit(self.resolve(rev)).tree
+        tree = self._tree_at(rev)
         try:
             return str(tree[path].id)
         except KeyError:
@@ -268,7 +276,7 @@ class GitRepo:
 
     def list_dir(self, rev: str, path: str) -> list[str]:
         """Names directly under folder `path` at `rev` (empty when the folder is absent)."""
-        tree = self._commit(self.resolve(rev)).tree
+        tree = self._tree_at(rev)
         try:
             sub = tree[path] if path else tree
         except KeyError:
@@ -279,22 +287,32 @@ class GitRepo:
         return sorted(entry.name for entry in obj if entry.name is not None)
 
     def merge_base(self, a: str, b: str) -> str | None:
-        base = self._repo.merge_base(pygit2.Oid(hex=a), pygit2.Oid(hex=b))
+        try:
+            base = self._repo.merge_base(pygit2.Oid(hex=a), pygit2.Oid(hex=b))
+        except pygit2.GitError as exc:
+            raise GitError(f"cannot walk history of {a[:12]} and {b[:12]}: {exc}") from exc
         return str(base) if base is not None else None
 
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         if ancestor == descendant:
             return True
-        return bool(
-            self._repo.descendant_of(pygit2.Oid(hex=descendant), pygit2.Oid(hex=ancestor))
-        )
+        try:
+            return bool(
+                self._repo.descendant_of(pygit2.Oid(hex=descendant), pygit2.Oid(hex=ancestor))
+            )
+        except pygit2.GitError as exc:
+            raise GitError(f"cannot walk history from {descendant[:12]}: {exc}") from exc
 
     def walk(self, tip: str, hide: str | None = None) -> list[str]:
         """Commits reachable from `tip` but not from `hide`, oldest first, parents first."""
-        walker = self._repo.walk(pygit2.Oid(hex=tip), SortMode.TOPOLOGICAL | SortMode.REVERSE)
-        if hide is not None:
-            walker.hide(pygit2.Oid(hex=hide))
-        return [str(c.id) for c in walker]
+        try:
+            walker = self._repo.walk(pygit2.Oid(hex=tip),
+                                     SortMode.TOPOLOGICAL | SortMode.REVERSE)
+            if hide is not None:
+                walker.hide(pygit2.Oid(hex=hide))
+            return [str(c.id) for c in walker]
+        except pygit2.GitError as exc:
+            raise GitError(f"cannot walk history from {tip[:12]}: {exc}") from exc
 
     def first_parent_history(self, tip: str) -> Iterator[str]:
         """`git log --first-parent`, newest first."""
@@ -306,24 +324,19 @@ class GitRepo:
 
     def changed_paths(self, old_rev: str | None, new_rev: str) -> list[str]:
         """Paths whose content differs between two commits (old None: the empty tree)."""
-        new_tree = self._commit(new_rev).tree
+        new_tree = self._tree_at(new_rev)
         if old_rev is None:
             diff = new_tree.diff_to_tree(swap=True)
         else:
-            diff = self._commit(old_rev).tree.diff_to_tree(new_tree)
+            diff = self._tree_at(old_rev).diff_to_tree(new_tree)
         paths: set[str] = set()
         for delta in diff.deltas:
             paths.add(delta.old_file.path)
             paths.add(delta.new_file.path)
         return sorted(paths)
 
-    def patch_id(self, base: str, tip: str) -> str:
-        """`git patch-id --stable` of the diff base..tip (libgit2 computes the same)."""
-        diff = self._commit(base).tree.diff_to_tree(self._commit(tip).tree)
-        return str(diff.patchid) if diff.deltas else "0" * 40
-
     def unified_diff(self, base: str, tip: str, paths: list[str] | None = None) -> str:
-        diff = self._commit(base).tree.diff_to_tree(self._commit(tip).tree, context_lines=3)
+        diff = self._tree_at(base).diff_to_tree(self._tree_at(tip), context_lines=3)
         if paths is None:
             return str(diff.patch or "")
         chunks = [
@@ -439,6 +452,14 @@ class GitRepo:
         )
 
     # -- helpers -------------------------------------------------------------------
+    def _tree_at(self, rev: str) -> pygit2.Tree:
+        """The tree of commit `rev` (an id, read raw when possible, or any revision)."""
+        oid = self.commit_tree(rev if len(rev) == 40 and _HEX.match(rev) else self.resolve(rev))
+        tree = self._repo[pygit2.Oid(hex=oid)]
+        if not isinstance(tree, pygit2.Tree):
+            raise GitError(f"{oid[:12]} is not a tree")
+        return tree
+
     def _commit(self, oid: str) -> pygit2.Commit:
         try:
             obj = self._repo[pygit2.Oid(hex=oid)] if len(oid) == 40 else self._repo[oid]

@@ -7,12 +7,21 @@ another order, a migration we do not have) is refused before anything runs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from senate.errors import SenateError
 from senate.git import GitRepo
-from senate.migrate.chain import SUM_FILE, ChainError, Migration, dialect_dir, verified_chain
+from senate.migrate.chain import (
+    DOWN_SUFFIX,
+    SUM_FILE,
+    ChainError,
+    Migration,
+    dialect_dir,
+    verified_chain,
+)
 from senate.migrate.db import Database, connect, migration_statements
 from senate.policy import Storage
 from senate.proposals import main_tip, policy_at
@@ -33,6 +42,7 @@ class Chain:
     dialect: str
     storage: Storage
     migrations: tuple[Migration, ...]
+    downs: dict[str, str] = field(default_factory=dict)  # migration name -> its down SQL
 
 
 @dataclass(frozen=True)
@@ -54,7 +64,10 @@ def load_chain(git: GitRepo, dialect: str, rev: str | None = None) -> Chain:
         raise ChainError(f"no migrations in {folder} at {tip[:12]}",
                          "run `senate migrate generate` first")
     migrations = verified_chain(dialect, files, git.read_file(tip, f"{folder}/{SUM_FILE}"))
-    return Chain(dialect, policy_at(git, tip).storage, tuple(migrations))
+    # The sum covers the down files too, so they are as checked as the chain itself.
+    downs = {n[: -len(DOWN_SUFFIX)]: data.decode("utf-8") for n, data in files.items()
+             if n.endswith(DOWN_SUFFIX)}
+    return Chain(dialect, policy_at(git, tip).storage, tuple(migrations), downs)
 
 
 def recorded_history(db: Database, storage: Storage) -> list[tuple[int, str, str]]:
@@ -96,20 +109,27 @@ def run_one(db: Database, mig: Migration) -> None:
         )
 
 
-def apply(git: GitRepo, url: str, rev: str | None = None) -> Applied:
-    from senate.migrate.db import dialect_of
-
-    chain = load_chain(git, dialect_of(url), rev)
+@contextmanager
+def locked(url: str) -> Iterator[Database]:
+    """The database, held by this process alone while migrations run on it."""
     db = connect(url)
     try:
         if db.dialect == "postgres":
             # Two appliers at once: the second waits, then finds nothing pending.
             db.query("SELECT pg_advisory_lock(%s)", (APPLY_LOCK,))
+        yield db
+    finally:
+        db.close()
+
+
+def apply(git: GitRepo, url: str, rev: str | None = None) -> Applied:
+    from senate.migrate.db import dialect_of
+
+    chain = load_chain(git, dialect_of(url), rev)
+    with locked(url) as db:
         todo = pending(chain, recorded_history(db, chain.storage))
         done: list[str] = []
         for mig in todo:
             run_one(db, mig)
             done.append(mig.name)
         return Applied(tuple(done), len(chain.migrations) - len(todo), chain.dialect)
-    finally:
-        db.close()

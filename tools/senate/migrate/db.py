@@ -49,6 +49,22 @@ class Database:
     def __init__(self, dialect: str, conn: Any) -> None:
         self.dialect = dialect
         self.conn = conn
+        self._held = False  # inside rolled_back(): nothing commits
+
+    def _commit(self) -> None:
+        if not self._held:
+            self.conn.commit()
+
+    @contextmanager
+    def rolled_back(self) -> Iterator[None]:
+        """Everything run inside happens in ONE transaction that is rolled back at the end
+        (PostgreSQL's DDL is transactional, so a whole chain can be rehearsed this way)."""
+        self._held = True
+        try:
+            yield
+        finally:
+            self._held = False
+            self.conn.rollback()
 
     @property
     def param(self) -> str:
@@ -63,8 +79,11 @@ class Database:
             if self.dialect == "sqlite":
                 cur.execute("BEGIN")
             for current in statements:
-                cur.execute(current.text)
-            self.conn.commit()
+                if self.dialect == "sqlite":
+                    cur.execute(current.text)  # sqlite3 refuses a second statement itself
+                else:  # the extended protocol runs exactly one statement, never a hidden 2nd
+                    cur.execute(current.text, binary=True)
+            self._commit()
             return None
         except error_types as exc:
             self.conn.rollback()
@@ -76,11 +95,20 @@ class Database:
             cur.execute(sql, tuple(params))
             rows = [tuple(r) for r in cur.fetchall()]
             if self.dialect == "postgres":
-                self.conn.commit()
+                self._commit()
             return rows
         except _errors(self.dialect) as exc:
             self.conn.rollback()
             raise DatabaseError(f"query failed: {_first_line(str(exc))}") from exc
+
+    def execute(self, sql: str) -> None:
+        """One statement that returns no rows."""
+        try:
+            self.conn.cursor().execute(sql)
+            self._commit()
+        except _errors(self.dialect) as exc:
+            self.conn.rollback()
+            raise DatabaseError(f"statement failed: {_first_line(str(exc))}") from exc
 
     def insert_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         try:
@@ -88,7 +116,7 @@ class Database:
             if self.dialect == "sqlite":
                 cur.execute("BEGIN")
             cur.executemany(sql, [tuple(r) for r in rows])
-            self.conn.commit()
+            self._commit()
         except _errors(self.dialect) as exc:
             self.conn.rollback()
             raise DatabaseError(f"insert failed: {_first_line(str(exc))}") from exc
@@ -153,6 +181,25 @@ def connect(url: str) -> Database:
     except psycopg.Error as exc:
         raise DatabaseError(f"cannot connect to {url}: {_first_line(str(exc))}") from exc
     return Database("postgres", conn)
+
+
+def sqlite_copy(url: str) -> Database:
+    """An in-memory copy of a SQLite database made with the backup API; the file is opened
+    read-only and never created, so a rehearsal cannot change a byte of it."""
+    path = Path(url[len("sqlite:///"):])
+    memory = sqlite3.connect(":memory:", isolation_level=None)
+    if path.exists():
+        try:
+            source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                source.backup(memory)
+            finally:
+                source.close()
+        except sqlite3.Error as exc:
+            memory.close()
+            raise DatabaseError(f"cannot read SQLite database {path}: {exc}") from exc
+    memory.execute("PRAGMA foreign_keys = ON")
+    return Database("sqlite", memory)
 
 
 def _sqlite(path: Path) -> Database:

@@ -53,16 +53,27 @@ class Generated:
 
 
 def merged_proposals(git: GitRepo, tip: str) -> list[Merged]:
-    """Merge commits on main's first-parent line naming a proposal, oldest first."""
+    """Merge commits on main's first-parent line naming a schema proposal, oldest first."""
     out: list[Merged] = []
     for oid in git.first_parent_history(tip):
         if len(git.commit_parents(oid)) < 2:
             continue
         ids = [t.value for t in parse_trailers(git.commit_message(oid))
                if t.key.lower() == "senate-proposal"]
-        if len(ids) == 1:
+        if len(ids) == 1 and not _governance(git, oid, ids[0]):
             out.append(Merged(oid, ids[0]))
     return list(reversed(out))
+
+
+def _governance(git: GitRepo, merge: str, proposal_id: str) -> bool:
+    """A governance proposal edits senate.toml only: there is no migration to generate."""
+    import json
+
+    raw = git.read_file(merge, f"{PROPOSALS_DIR}/{proposal_id}/proposal.json")
+    try:
+        return raw is not None and json.loads(raw).get("proposal_type") == "governance"
+    except (ValueError, AttributeError):
+        return False  # load_change reports the malformed metadata
 
 
 def _iso(when: int) -> str:
@@ -104,32 +115,38 @@ def change_between(git: GitRepo, proposal_id: str, new_rev: str, old_rev: str, n
 
 
 def _check_proposer_sql(proposal_id: str, path: str, sql: str, dialect: str) -> None:
-    from senate.sqlcheck import analyse
+    from senate.sqlcheck import classify
 
     if HISTORY_MARKER in sql:
         raise UsageError(f"{path} contains the line {HISTORY_MARKER!r}, which Senate reserves "
                          "for the migration's history row")
-    report = analyse(sql, dialect)
-    if report.errors:
+    refused = classify(sql, dialect).refused
+    if refused:
         raise UsageError(
-            f"{path} ({dialect}) does not parse: "
-            + "; ".join(e.describe() for e in report.errors),
+            f"{path} ({dialect}) holds SQL Senate refuses: "
+            + "; ".join(e.describe() for e in refused),
             f"proposal {proposal_id} should not have been approved; fix it in a new proposal",
         )
 
 
 def root_commit(git: GitRepo, tip: str) -> str:
-    *_, root = git.first_parent_history(tip)
-    return root
+    """Where governance starts: the root, or the adoption commit of an adopted repository
+    (the baseline holds the registry as it was adopted, not as it was years before)."""
+    from senate.adopt import governance_start
+
+    line = list(reversed(list(git.first_parent_history(tip))))
+    return line[governance_start(git, line).index]
 
 
-def plan(git: GitRepo, tip: str) -> tuple[dict[str, bytes], list[str]]:
+def plan(
+    git: GitRepo, tip: str, dialects: tuple[str, ...] = DIALECT_NAMES
+) -> tuple[dict[str, bytes], list[str]]:
     """The files to write on top of `tip`, and the names of the new migrations."""
     storage: Storage = policy_at(git, tip).storage
     merged = merged_proposals(git, tip)
     changes: dict[str, bytes] = {}
     names: list[str] = []
-    for dialect in DIALECT_NAMES:
+    for dialect in dialects:
         folder = dialect_dir(dialect)
         files = {n: git.read_file(tip, f"{folder}/{n}") or b""
                  for n in git.list_dir(tip, folder) if n != SUM_FILE}

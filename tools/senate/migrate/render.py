@@ -85,6 +85,7 @@ def change_context(change: Change, storage: Storage, dialect: str) -> dict[str, 
         "new_name_lit": literal(new_name),
         "new_path_lit": json_path(dialect, new_name),
         "default_lit": _default(change),
+        "required": meta.required,
         "header": [f"{meta.change_type} {_what(meta)} by {meta.proposer}", *_wrap(first)],
         "proposer_sql": normalise_sql(change.proposer_sql),
         "proposer_file": change.proposer_file,
@@ -157,13 +158,13 @@ def _default(change: Change) -> str | None:
     spec = meta.field_spec
     if isinstance(spec, dict) and "default" in spec:
         return json_literal(spec["default"])
-    if meta.required:
+    if meta.required and not split_statements(change.proposer_sql):
         raise UsageError(
             f"proposal {meta.id} adds the required field "
-            f"{meta.target_artifact_type}.{meta.field} without a default: existing "
-            "artifacts cannot be backfilled",
-            "the proposer must give the field_spec a \"default\" (or make the field "
-            "optional) in a new proposal",
+            f"{meta.target_artifact_type}.{meta.field} without a default and without SQL "
+            "to backfill it: existing artifacts cannot be backfilled",
+            "the proposer must give the field_spec a \"default\", make the field "
+            "optional, or backfill it in migration.sql, in a new proposal",
         )
     return None
 

@@ -1,0 +1,201 @@
+"""What a migration did to a database, measured: two snapshots and their difference.
+
+A snapshot reads every table of the scratch database through an open DB-API cursor (so it
+sees the migration's own uncommitted transaction): each table's columns in order and its
+rows by primary key (the whole row where there is none). Artifacts' metadata is compared
+as parsed JSON, so re-serialising a document is not a change.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from senate.policy import Storage
+
+Key = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    columns: dict[str, tuple[str, ...]]
+    rows: dict[str, dict[Key, tuple[Any, ...]]]  # as the driver returns them
+    artifacts: dict[str, tuple[str, Any]]  # id -> (type, metadata as stored)
+    doc_column: dict[str, int]  # table -> index of the metadata column (artifacts only)
+
+
+@dataclass(frozen=True)
+class TableEffect:
+    table: str
+    before: int
+    after: int
+    added: int
+    lost: int
+    changed: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"table": self.table, "before": self.before, "after": self.after,
+                "added": self.added, "lost": self.lost, "changed": self.changed}
+
+
+@dataclass(frozen=True)
+class Effect:
+    tables: tuple[TableEffect, ...]
+    dropped_tables: tuple[str, ...] = ()
+    renamed_tables: tuple[str, ...] = ()  # "old -> new"
+    dropped_columns: tuple[str, ...] = ()  # "table.column"
+    renamed_columns: tuple[str, ...] = ()  # "table.old -> table.new"
+    changed_artifacts: tuple[str, ...] = ()  # ids whose metadata changed
+    added_artifacts: tuple[str, ...] = ()
+    lost_artifacts: tuple[str, ...] = ()
+
+
+def _cursor_rows(cur: Any, sql: str) -> list[tuple[Any, ...]]:
+    cur.execute(sql)
+    return [tuple(r) for r in cur.fetchall()]
+
+
+def table_columns(cur: Any, dialect: str) -> dict[str, tuple[str, ...]]:
+    if dialect == "sqlite":
+        names = [str(r[0]) for r in _cursor_rows(
+            cur, "SELECT name FROM sqlite_master WHERE type = 'table' "
+                 "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        return {n: tuple(str(r[1]) for r in _cursor_rows(cur, f'PRAGMA table_info("{n}")'))
+                for n in names}
+    out: dict[str, list[str]] = {}
+    for table, column in _cursor_rows(
+        cur, "SELECT c.relname, a.attname FROM pg_attribute a "
+             "JOIN pg_class c ON c.oid = a.attrelid "
+             "WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' "
+             "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.relname, a.attnum"):
+        out.setdefault(str(table), []).append(str(column))
+    return {t: tuple(c) for t, c in out.items()}
+
+
+def primary_keys(cur: Any, dialect: str, tables: list[str]) -> dict[str, tuple[str, ...]]:
+    if dialect == "sqlite":
+        keys = {}
+        for t in tables:
+            info = _cursor_rows(cur, f'PRAGMA table_info("{t}")')
+            keys[t] = tuple(str(r[1]) for r in sorted(info, key=lambda r: r[5]) if r[5])
+        return keys
+    found: dict[str, list[str]] = {t: [] for t in tables}
+    for table, column in _cursor_rows(
+        cur, "SELECT c.relname, a.attname FROM pg_index i "
+             "JOIN pg_class c ON c.oid = i.indrelid "
+             "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
+             "WHERE i.indisprimary AND c.relnamespace = current_schema()::regnamespace "
+             "ORDER BY c.relname, array_position(i.indkey, a.attnum)"):
+        found.setdefault(str(table), []).append(str(column))
+    return {t: tuple(c) for t, c in found.items()}
+
+
+def _hashable(row: tuple[Any, ...]) -> str:
+    return json.dumps([bytes(v).hex() if isinstance(v, bytes | memoryview) else v
+                       for v in row], sort_keys=True, default=str)
+
+
+def document(value: Any) -> Any:
+    """Metadata as a document: SQLite stores text, psycopg returns jsonb decoded."""
+    if isinstance(value, str | bytes):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def snapshot(cur: Any, dialect: str, storage: Storage) -> Snapshot:
+    # Rows stay as the driver returns them; only rows that differ get a closer look (diff).
+    columns = table_columns(cur, dialect)
+    keys = primary_keys(cur, dialect, list(columns))
+    rows: dict[str, dict[Key, tuple[Any, ...]]] = {}
+    for table, cols in columns.items():
+        quoted = ", ".join(f'"{c}"' for c in cols)
+        key_at = [cols.index(k) for k in keys.get(table, ()) if k in cols]
+        by_key: dict[Key, tuple[Any, ...]] = {}
+        seen: Counter[str] = Counter()
+        for row in _cursor_rows(cur, f'SELECT {quoted} FROM "{table}"'):
+            if key_at:
+                by_key[tuple(row[i] for i in key_at)] = row
+            else:  # no primary key: a row is its content (duplicates numbered)
+                text = _hashable(row)
+                seen[text] += 1
+                by_key[(text, seen[text])] = row
+        rows[table] = by_key
+    s = storage
+    artifacts: dict[str, tuple[str, Any]] = {}
+    doc_column: dict[str, int] = {}
+    cols = columns.get(s.artifacts_table, ())
+    if {s.id_column, s.type_column, s.metadata_column} <= set(cols):
+        doc_column[s.artifacts_table] = cols.index(s.metadata_column)
+        i, t, m = (cols.index(c) for c in (s.id_column, s.type_column, s.metadata_column))
+        artifacts = {str(r[i]): (str(r[t]), r[m]) for r in rows[s.artifacts_table].values()}
+    return Snapshot(columns, rows, artifacts, doc_column)
+
+
+def same_artifact(a: tuple[str, Any], b: tuple[str, Any]) -> bool:
+    return a == b or (a[0] == b[0] and document(a[1]) == document(b[1]))
+
+
+def diff(before: Snapshot, after: Snapshot) -> Effect:
+    gone = [t for t in before.columns if t not in after.columns]
+    new = [t for t in after.columns if t not in before.columns]
+    renamed: dict[str, str] = {}
+    for old in gone:
+        match = next((n for n in new if after.columns[n] == before.columns[old]
+                      and n not in renamed.values()), None)
+        if match is not None:
+            renamed[old] = match
+    tables: list[TableEffect] = []
+    for table in sorted(before.columns):
+        now = renamed.get(table, table)
+        label = table if now == table else f"{table} -> {now}"
+        doc_at = before.doc_column.get(table, -1) if now == table and (
+            after.doc_column.get(table, -1) == before.doc_column.get(table, -1)) else -1
+        tables.append(_table_effect(label, before.rows[table], after.rows.get(now, {}),
+                                    doc_at))
+    tables += [_table_effect(t, {}, after.rows[t]) for t in sorted(new)
+               if t not in renamed.values()]
+    dropped_cols: list[str] = []
+    renamed_cols: list[str] = []
+    for table, cols in sorted(before.columns.items()):
+        now_cols = after.columns.get(renamed.get(table, table))
+        if now_cols is None:
+            continue
+        for i, col in enumerate(cols):
+            if col in now_cols:
+                continue
+            if i < len(now_cols) and now_cols[i] not in cols:
+                renamed_cols.append(f"{table}.{col} -> {table}.{now_cols[i]}")
+            else:
+                dropped_cols.append(f"{table}.{col}")
+    b, a = before.artifacts, after.artifacts
+    return Effect(
+        tables=tuple(tables),
+        dropped_tables=tuple(t for t in gone if t not in renamed),
+        renamed_tables=tuple(f"{o} -> {n}" for o, n in renamed.items()),
+        dropped_columns=tuple(dropped_cols),
+        renamed_columns=tuple(renamed_cols),
+        changed_artifacts=tuple(sorted(i for i in b if i in a and not same_artifact(a[i], b[i]))),
+        added_artifacts=tuple(sorted(i for i in a if i not in b)),
+        lost_artifacts=tuple(sorted(i for i in b if i not in a)),
+    )
+
+
+def _table_effect(label: str, old: dict[Key, tuple[Any, ...]],
+                  new: dict[Key, tuple[Any, ...]], doc_at: int = -1) -> TableEffect:
+    def same(x: tuple[Any, ...], y: tuple[Any, ...]) -> bool:
+        if x == y:
+            return True
+        if doc_at < 0 or len(x) != len(y):
+            return False
+        return all(document(p) == document(q) if i == doc_at else p == q
+                   for i, (p, q) in enumerate(zip(x, y, strict=True)))
+
+    lost = sum(1 for k in old if k not in new)
+    added = sum(1 for k in new if k not in old)
+    changed = sum(1 for k, v in old.items() if k in new and not same(new[k], v))
+    return TableEffect(label, len(old), len(new), added, lost, changed)
