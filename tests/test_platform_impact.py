@@ -118,9 +118,10 @@ def test_migration_that_fails_on_the_data(cli: Any, governed: Governed, tmp_path
     seeded(cli, g, url)
     pid = propose(cli, g, "--type", "experiment", "--change", "add_field",
                   "--field", "statistical_power", "--spec", '{"type": "number"}',
-                  sql="INSERT INTO no_such_table (x) VALUES (1);\n")
+                  sql="UPDATE artifacts SET metadata = '[]' WHERE artifact_type = "
+                      "'experiment';\n")  # parses, but the table's CHECK refuses it
     data = impact(cli, g, pid, url)
-    assert "no_such_table" in data["migration_error"]
+    assert "CHECK constraint failed" in data["migration_error"]
     assert data["measured_backward_compatible"] is None and data["contradiction"] is None
 
 
@@ -177,11 +178,15 @@ def test_proposer_sql_cannot_reach_other_files(cli: Any, governed: Governed,
                       "--field", f"f{i}", "--spec", '{"type": "number"}',
                       sql_files={"migration.sqlite.sql": attack,
                                  "migration.postgres.sql": "SELECT 1;\n"})
-        data = impact(cli, g, pid, url)
-        # ATTACH is refused by the authorizer; VACUUM INTO (which attaches) cannot even
-        # run inside the migration's transaction, and would be refused as well.
-        assert data["migration_error"] and ("not authorized" in data["migration_error"]
-                                            or i == 1), data
+        result = cli("--repo", g.path, "impact", pid, "--db", url, "--json")
+        # Refused twice over: the static SQL check refuses ATTACH before anything runs
+        # (exit 2), and the scratch database's authorizer would refuse it (and VACUUM
+        # INTO, which attaches: test_confine_refuses_vacuum_into) if it ran.
+        if result.code == 0:
+            error = result.json()["migration_error"]
+            assert error and ("not authorized" in error or i == 1), error
+        else:
+            assert result.code == 2 and "refuses" in result.json()["error"]["message"]
     assert sql(url, "SELECT id, metadata FROM artifacts ORDER BY id") == before
     assert not (tmp_path / "copy.db").exists()
 
