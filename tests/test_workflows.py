@@ -166,6 +166,13 @@ def run_job(
     return runs
 
 
+def sqlite_rows(url: str, query: str) -> list[tuple[Any, ...]]:
+    import sqlite3
+
+    with sqlite3.connect(url[len("sqlite:///"):]) as conn:
+        return [tuple(r) for r in conn.execute(query)]
+
+
 def checkout_pr(origin: Path, at: str, workspace: Path) -> None:
     """What actions/checkout leaves for a pull request: a clone, detached at the PR."""
     subprocess.run(["git", "clone", "-q", str(origin), str(workspace)], check=True)
@@ -190,13 +197,21 @@ def test_vote_check_commands(governed: Governed, cli: Any, tmp_path: Path,
         ws = tmp_path / f"ws-{pid}"
         checkout_pr(g.path, tip(g, pid), ws)
         summary = tmp_path / f"summary-{pid}.md"
-        context = {"github.head_ref": f"proposal/{pid}"}
+        platform = f"sqlite:///{tmp_path / f'platform-{pid}.db'}" if ok else ""
+        context = {"github.head_ref": f"proposal/{pid}",
+                   "secrets.SENATE_PLATFORM_DSN": platform}
         runs = run_job(path, ws, context, tmp_path, env={
             "GITHUB_HEAD_REF": f"proposal/{pid}", "GITHUB_STEP_SUMMARY": str(summary)})
         assert [r.name for r in runs] == [
-            "Fetch the proposal branch and main", "Tally",
-            "Check (2/3, or unanimity for a breaking change)"]
-        assert runs[0].code == 0 and runs[1].code == 0, runs
+            "Fetch the proposal branch and main", "Sync the platform database (optional)",
+            "Tally", "Check (2/3, or unanimity for a breaking change)"]
+        assert runs[0].code == 0 and runs[1].code == 0 and runs[2].code == 0, runs
+        if platform:  # the optional sync, with every proposal fetched, not only this one
+            assert sorted(r[0] for r in sqlite_rows(platform, "SELECT id, status FROM "
+                                                    "senate_proposals")) == sorted([good, bad])
+        else:
+            assert "platform sync skipped" in runs[1].out
+        runs = runs[1:]
         assert git(ws, "rev-parse", f"proposal/{pid}").strip() == tip(g, pid)
         if ok:
             assert runs[2].code == 0 and f"ok: {pid} is approved" in runs[2].out
@@ -283,8 +298,12 @@ def test_migrate_commands(governed: Governed, cli: Any, tmp_path: Path) -> None:
     steps = [s["name"] for s in job["steps"] if "run" in s]
     only = {s for s in steps if dsn or "PostgreSQL" not in s}
     before = git(origin, "rev-parse", "main").strip()
-    runs = run_job(path, ws, {}, tmp_path, env=env, only=only)
+    platform = f"sqlite:///{tmp_path / 'platform.db'}"
+    runs = run_job(path, ws, {"secrets.SENATE_PLATFORM_DSN": platform}, tmp_path, env=env,
+                   only=only)
     assert all(r.code == 0 for r in runs), [(r.name, r.out) for r in runs]
+    assert runs[-1].name == "Sync the platform database (optional)"
+    assert sqlite_rows(platform, "SELECT id, status FROM senate_proposals") == [(pid, "merged")]
     after = git(origin, "rev-parse", "main").strip()
     assert after != before
     changed = git(origin, "diff", "--name-only", before, after).split()

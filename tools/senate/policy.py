@@ -65,6 +65,30 @@ class Storage:
     metadata_column: str = "metadata"
     registry_table: str = "schema_registry"
     history_table: str = "migration_history"
+    # The platform's view of governance (`senate sync`): proposals, votes, events, state.
+    proposals_table: str = "senate_proposals"
+    votes_table: str = "senate_votes"
+    events_table: str = "senate_events"  # also the PostgreSQL NOTIFY channel
+    sync_table: str = "senate_sync_state"
+
+
+@dataclass(frozen=True)
+class Platform:
+    """The platform database Senate reports on (`senate show`, the review page).
+
+    `dsn_env` names an environment variable holding the DSN, so that a password never has
+    to be committed; `dsn` is for password-less DSNs (local sockets, trust auth)."""
+
+    dsn: str | None = None
+    dsn_env: str | None = None
+    impact_sample: int = 1000
+
+    def resolved_dsn(self) -> str | None:
+        import os
+
+        if self.dsn_env:
+            return os.environ.get(self.dsn_env) or self.dsn
+        return self.dsn
 
 
 @dataclass(frozen=True)
@@ -88,6 +112,7 @@ class Policy:
     rules: Rules = Rules()
     compatibility: Compatibility = Compatibility()
     storage: Storage = Storage()
+    platform: Platform = Platform()
     dry_run: DryRun = DryRun()
     # `senate adopt`: the last commit before governance (history up to it predates Senate).
     adopted_after: str | None = None
@@ -165,9 +190,18 @@ def parse_policy(text: str, source: str = POLICY_FILE) -> Policy:
         rules=rules,
         compatibility=Compatibility(mode, open_content, dialect),
         storage=Storage(**storage_values),
+        platform=_platform(_table(data, "platform", source), source),
         dry_run=_dry_run(_table(data, "dry_run", source), source),
         adopted_after=adopted_after,
     )
+
+
+def _platform(t: Mapping[str, Any], source: str) -> Platform:
+    for key in ("dsn", "dsn_env"):
+        if key in t and not isinstance(t[key], str):
+            raise UsageError(f"{source}: [platform] {key} must be a string")
+    return Platform(t.get("dsn") or None, t.get("dsn_env") or None,
+                    _int(t, "impact_sample", 1000, source, minimum=1))
 
 
 def _dry_run(t: Mapping[str, Any], source: str) -> DryRun:

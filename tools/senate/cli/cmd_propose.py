@@ -172,4 +172,12 @@ def show(ctx: click.Context, proposal_id: str, fetch_remote: str | None) -> None
 
     git, result = counted(repo_path(ctx), proposal_id, fetch_remote)
     detail = detail_of(git, result)
-    emit(detail, render_detail(detail, semantic_text(result)))
+    text = render_detail(detail, semantic_text(result))
+    from senate.platform.impact import configured_impact
+
+    impact = configured_impact(git, result)  # only when senate.toml names a platform DSN
+    if impact is not None:
+        detail["impact"] = impact
+        text += "\n\nImpact on the platform's artifacts:\n" + impact.get(
+            "text", f"  unavailable: {impact.get('error')}")
+    emit(detail, text)

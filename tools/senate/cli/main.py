@@ -37,6 +37,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("senate.cli.cmd_audit:audit", "Re-verify main's history from git alone."),
     "serve": ("senate.cli.cmd_serve:serve", "Run the HTTP API and the review pages."),
     "hook": ("senate.cli.cmd_hook:hook", "Install or run the pre-receive enforcement hook."),
+    "sync": ("senate.cli.cmd_platform:sync", "Write proposals and votes into the platform DB."),
+    "impact": ("senate.cli.cmd_platform:impact",
+               "Measure a proposal on the platform DB's real artifacts."),
     "demo": ("senate.cli.cmd_demo:demo", "Run the end-to-end demo in a temporary repo."),
 }
 

@@ -81,29 +81,37 @@ def _iso(when: int) -> str:
 
 
 def load_change(git: GitRepo, merged: Merged, number: int, dialect: str) -> Change:
-    folder = f"{PROPOSALS_DIR}/{merged.proposal_id}"
-    raw = git.read_file(merged.commit, f"{folder}/proposal.json")
-    if raw is None:
-        raise UsageError(f"merge {merged.commit[:12]} names {merged.proposal_id}, "
-                         f"but {folder}/proposal.json is not in its tree")
-    meta = load_meta(raw, f"{folder}/proposal.json@{merged.commit[:12]}")
-    path = schema_path(meta.target_artifact_type)
-    new_raw = git.read_file(merged.commit, path)
-    if new_raw is None:
-        raise UsageError(f"{path} is missing after merge {merged.commit[:12]}")
-    new_schema = parse_schema(new_raw, path)
     first_parent = git.commit_parents(merged.commit)[0]
-    old_raw = git.read_file(first_parent, path)
+    return change_between(git, merged.proposal_id, merged.commit, first_parent, number,
+                          dialect, _iso(git.commit_time(merged.commit)))
+
+
+def change_between(git: GitRepo, proposal_id: str, new_rev: str, old_rev: str, number: int,
+                   dialect: str, approved_at: str) -> Change:
+    """The change a proposal makes from `old_rev` to `new_rev` (a merge and its first
+    parent; `senate impact` passes an open proposal's tip and base)."""
+    folder = f"{PROPOSALS_DIR}/{proposal_id}"
+    raw = git.read_file(new_rev, f"{folder}/proposal.json")
+    if raw is None:
+        raise UsageError(f"{new_rev[:12]} names {proposal_id}, "
+                         f"but {folder}/proposal.json is not in its tree")
+    meta = load_meta(raw, f"{folder}/proposal.json@{new_rev[:12]}")
+    path = schema_path(meta.target_artifact_type)
+    new_raw = git.read_file(new_rev, path)
+    if new_raw is None:
+        raise UsageError(f"{path} is missing at {new_rev[:12]}")
+    new_schema = parse_schema(new_raw, path)
+    old_raw = git.read_file(old_rev, path)
     old_version = version_of(parse_schema(old_raw, path)) if old_raw is not None else None
     sql_file = f"migration.{dialect}.sql"
-    sql = git.read_file(merged.commit, f"{folder}/{sql_file}")
+    sql = git.read_file(new_rev, f"{folder}/{sql_file}")
     if sql is None:
         sql_file = "migration.sql"
-        sql = git.read_file(merged.commit, f"{folder}/{sql_file}") or b""
+        sql = git.read_file(new_rev, f"{folder}/{sql_file}") or b""
     text = sql.decode("utf-8")
     _check_proposer_sql(meta.id, f"{folder}/{sql_file}", text, dialect)
     return Change(number, meta, new_schema, old_version, version_of(new_schema),
-                  _iso(git.commit_time(merged.commit)), text, sql_file)
+                  approved_at, text, sql_file)
 
 
 def _check_proposer_sql(proposal_id: str, path: str, sql: str, dialect: str) -> None:

@@ -51,6 +51,10 @@ def storage_context(storage: Storage) -> dict[str, str]:
         "metadata": storage.metadata_column,
         "registry": storage.registry_table,
         "history": storage.history_table,
+        "proposals": storage.proposals_table,
+        "votes": storage.votes_table,
+        "events": storage.events_table,
+        "sync": storage.sync_table,
     }
 
 

@@ -104,15 +104,19 @@ def router(repo: Callable[[], GitRepo]) -> APIRouter:
 
     @r.api_route("/proposals/{proposal_id}", methods=PAGE, response_class=HTMLResponse)
     def proposal(proposal_id: str) -> HTMLResponse:
-        from senate.review import proposal_detail
+        from senate.counting import count
+        from senate.platform.impact import configured_impact
+        from senate.review import detail_of
 
         git = repo()
-        d = proposal_detail(git, proposal_id)
+        c = count(git, proposal_id)
+        d = detail_of(git, c)
+        impact = configured_impact(git, c)  # only when senate.toml names a platform DSN
         changes = sorted(d["compatibility"]["changes"],
-                         key=lambda c: (not c["breaking"], BREAK_ORDER.get(c["breaks"], 0),
-                                        c["path"]))
+                         key=lambda ch: (not ch["breaking"], BREAK_ORDER.get(ch["breaks"], 0),
+                                         ch["path"]))
         return page("proposal.html.j2", title=f"Proposal {proposal_id}", d=d, meta=d["metadata"],
                     tally=d["tally"], changes=changes, diffs=schema_diffs(git, d),
-                    votes=votes_view(d["tally"]))
+                    votes=votes_view(d["tally"]), impact=impact)
 
     return r
