@@ -82,13 +82,12 @@ def validate(ctx: click.Context, artifact_type: str | None, files: tuple[Path, .
 
 def _validate_db(ctx: click.Context, url: str, rev: str, only: str | None, mode: str,
                  limit: int) -> int:
-    from senate.git import GitRepo
     from senate.migrate.db import connect
     from senate.platform.compliance import check
     from senate.proposals import policy_at
     from senate.registry import check_type_name, list_types, load_schema
 
-    git = GitRepo.open(repo_path(ctx))
+    git = governed_repo(ctx)
     tip = git.resolve(rev)
     if only is not None:
         check_type_name(only)
