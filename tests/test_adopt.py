@@ -86,8 +86,8 @@ def test_adopt_gives_a_clean_audit_and_marks_earlier_history(
 ) -> None:
     path = tmp_path / "legacy"
     old_tip = legacy_repo(path).resolve("main")
-    before = audit(cli, path)
-    assert not before["ok"]  # unadopted, the hand-made history is not what Senate allows
+    before = cli("--repo", path, "audit", "--json")  # unadopted: nothing to vouch for
+    assert before.code == 2 and "not a governed repository" in before.json()["error"]["message"]
 
     result = cli("adopt", path, *agent_args(keys, "alice", "bob", "carol"),
                  "--key", keys["alice"].private, "--json")

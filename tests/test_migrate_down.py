@@ -131,7 +131,7 @@ def test_down_refuses_a_removed_field_before_running_anything(cli: Any, governed
     result = run(cli, g, "down", "--db", url, "--to", "0")
     assert result.code == 1
     error = result.json()["error"]
-    assert error["kind"] == "NotReversible"
+    assert error["kind"] == "failed" and error["reason"] == "not_reversible"
     assert f"0001_{removed}.sql" in error["message"]
     assert "the dropped values are gone and cannot be restored" in error["message"]
     assert "--to 0001" in error["hint"]
@@ -183,7 +183,8 @@ def test_down_refuses_a_database_from_another_chain(cli: Any, governed: Governed
     sql(url, "UPDATE migration_history SET checksum = ? WHERE version = 2", ("0" * 64,))
     before = dump(url)
     result = run(cli, g, "down", "--db", url)
-    assert result.code == 1 and result.json()["error"]["kind"] == "HistoryMismatch"
+    error = result.json()["error"]
+    assert result.code == 1 and (error["kind"], error["reason"]) == ("failed", "history_mismatch")
     assert dump(url) == before
 
 

@@ -36,6 +36,8 @@ class MigrationFailed(SenateError):
 class HistoryMismatch(SenateError):
     """The database's migration history is not this chain's."""
 
+    reason = "history_mismatch"
+
 
 @dataclass(frozen=True)
 class Chain:

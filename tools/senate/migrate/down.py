@@ -41,6 +41,8 @@ BASELINE_REASON = ("the baseline creates the artifact store and its registry; un
 class NotReversible(SenateError):
     """A step in the requested range has no way back."""
 
+    reason = "not_reversible"
+
 
 @dataclass(frozen=True)
 class Step:
