@@ -351,28 +351,23 @@ class GitRepo:
 
     def edit_tree(self, tree: str | None, changes: Mapping[str, bytes | None]) -> str:
         """Tree `tree` (None: empty) with files written (bytes) or removed (None)."""
+        return self.overlay_tree(tree, {
+            path: None if content is None
+            else (int(FileMode.BLOB), str(self._repo.create_blob(content)))
+            for path, content in changes.items()
+        })
+
+    def overlay_tree(
+        self, tree: str | None, entries: Mapping[str, tuple[int, str] | None]
+    ) -> str:
+        """Tree `tree` (None: empty) with each path set to an existing (mode, object id),
+        or removed."""
         index = pygit2.Index()
         if tree is not None:
             base = self._repo[pygit2.Oid(hex=tree)]
             if not isinstance(base, pygit2.Tree):
                 raise NotFoundError(f"{tree} is not a tree")
             index.read_tree(base)
-        for path, content in changes.items():
-            if content is None:
-                if path in index:
-                    index.remove(path)
-                continue
-            blob = self._repo.create_blob(content)
-            index.add(pygit2.IndexEntry(path, blob, FileMode.BLOB))
-        return str(index.write_tree(self._repo))
-
-    def overlay_tree(self, tree: str, entries: Mapping[str, tuple[int, str] | None]) -> str:
-        """Tree `tree` with each path set to an existing (mode, object id), or removed."""
-        index = pygit2.Index()
-        base = self._repo[pygit2.Oid(hex=tree)]
-        if not isinstance(base, pygit2.Tree):
-            raise NotFoundError(f"{tree} is not a tree")
-        index.read_tree(base)
         for path, entry in entries.items():
             if entry is None:
                 if path in index:
