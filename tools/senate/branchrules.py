@@ -59,7 +59,8 @@ def judge(
     problems = list(lineage.problems)
     ballots: list[Ballot] = []
     base = lineage.bottom
-    parent_tree = _tree(git, base) if base is not None else None
+    head = git.commit_head(base) if base is not None else None
+    parent_tree = head[0] if head is not None else None
     for link in lineage.links:
         if link.data is None:
             ballots.append(Ballot(link.commit, "content", None, None, 0, "", "unreadable",
@@ -89,12 +90,6 @@ def judge(
         problems.append(f"no content commit signed by the proposer {proposer} opens the "
                         "proposal")
     return Judgement(tuple(ballots), ctx.opened_at, tuple(problems))
-
-
-def _tree(git: GitRepo, oid: str) -> str | None:
-    data = git.read_commit(oid)
-    head = git.head_of(data) if data is not None else None
-    return head[0] if head is not None else None
 
 
 def _content(ballot: Ballot, proposer: str) -> Ballot:
@@ -142,9 +137,10 @@ def overlay_problem(
     The branch's own paths are those it changed since `base`; main changing any of them
     too is a conflict that only the proposer can resolve, with a signed commit.
     """
-    base_tree, main_tree = _tree(git, base), _tree(git, main_commit)
-    if base_tree is None or main_tree is None:
+    base_head, main_head = git.commit_head(base), git.commit_head(main_commit)
+    if base_head is None or main_head is None:
         return "merges a commit that cannot be read"
+    base_tree, main_tree = base_head[0], main_head[0]
     try:
         own = {d.path for d in git.raw_diff(base_tree, branch_tree)}
         theirs = {d.path for d in git.raw_diff(base_tree, main_tree)}

@@ -86,11 +86,12 @@ def check_main(git: GitRepo, u: RefUpdate, now: int) -> list[str]:
     if u.old is None:
         return []  # the first push of the repository establishes it
     history = Mainline.of(git, u.new)
-    if history.position(u.old) is None:
+    old_at = history.position(u.old)
+    if old_at is None:
         return ["main must move forward along its first-parent line (no rewrite, no "
                 "merge of main into another branch pushed as main)"]
     reasons: list[str] = []
-    for oid in history.line[history.position(u.old) + 1 :]:  # type: ignore[operator]
+    for oid in history.line[old_at + 1 :]:
         reasons += check_main_commit(git, oid, history, now)
     return reasons
 

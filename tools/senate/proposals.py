@@ -139,14 +139,14 @@ def locate(git: GitRepo, proposal_id: str, main: str, mainline: Mainline) -> Pro
     """Where `proposal_id` stands on `main` (see find_proposal)."""
     event = main_events(git, main).get(proposal_id)
     if event is not None and event.kind == "merged" and event.tip is not None:
-        first = git.head_of(git.read_commit(event.commit) or b"")
+        first = git.commit_head(event.commit)
         governing = first[1][0] if first is not None else main
         lineage = trace(git, event.tip, mainline.upto(governing))
         return ProposalRef(proposal_id, "merged", event.tip, governing, lineage,
                            merge_commit=event.commit)
     if event is not None and event.kind == "archived":
         tip = event.tip or git.ref_target(ARCHIVE_TAG_PREFIX + proposal_id)
-        head = git.head_of(git.read_commit(event.commit) or b"")
+        head = git.commit_head(event.commit)
         governing = head[1][0] if head is not None and head[1] else main
         if tip is None:
             raise NotFoundError(f"proposal {proposal_id} is archived in {event.commit[:12]}, "

@@ -62,7 +62,11 @@ def accept_ballot(
 ) -> tuple[str, Ballot]:
     """Check `data` (a raw signed commit) as a ballot of `kind`, then append it."""
     ref = open_ref(git, proposal_id)
-    current = head_of(git, ref)
+    # Judged exactly as the counter will judge it: the same rulebook, the same context
+    # (main's roster, the content id, the proposer's signed opening), the same verdicts.
+    found = integrity(git, ref)
+    current = Head(ref.id, ref.location, ref.tip, git.commit_tree(ref.tip), ref.base,
+                   found.content_id)
     raw = parse_commit(data)
     if raw.problems:
         raise Rejected("ambiguous", "the commit object is malformed: " + "; ".join(raw.problems))
@@ -72,9 +76,6 @@ def accept_ballot(
             f"{', '.join(p[:12] for p in raw.parents) or 'no parent'}",
             current.to_json(),
         )
-    # Judged exactly as the counter will judge it: the same rulebook, the same context
-    # (main's roster, the content id, the proposer's signed opening), the same verdicts.
-    found = integrity(git, ref)
     if found.problems:
         raise Rejected("blocked", "the proposal cannot be approved, so it takes no ballots: "
                        + "; ".join(found.problems[:3]))

@@ -169,6 +169,11 @@ class GitRepo:
             parents[i + 7 : i + 47].decode("ascii") for i in range(0, len(parents), 48)
         )
 
+    def commit_head(self, oid: str) -> tuple[str, tuple[str, ...]] | None:
+        """(tree, parents) of commit `oid` read raw; None when it cannot be read."""
+        data = self.read_commit(oid)
+        return self.head_of(data) if data is not None else None
+
     def first_parent_history_index(
         self, tip: str
     ) -> tuple[tuple[str, ...], dict[str, int]]:
@@ -242,8 +247,7 @@ class GitRepo:
     def commit_tree(self, oid: str) -> str:
         # From the raw header: a commit libgit2 refuses to parse (a crafted date) still
         # names its tree, and readers must be able to show what it holds.
-        data = self.read_commit(oid) if len(oid) == 40 else None
-        head = self.head_of(data) if data is not None else None
+        head = self.commit_head(oid) if len(oid) == 40 else None
         return head[0] if head is not None else str(self._commit(oid).tree_id)
 
     def commit_parents(self, oid: str) -> list[str]:
