@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
+from urllib.parse import urljoin
 
 from senate.errors import UsageError
 
@@ -39,13 +41,70 @@ def check_schema(schema: dict[str, Any], source: str) -> None:
     """Raise UsageError unless `schema` is a valid draft 2020-12 schema."""
     import jsonschema
 
-    try:
-        jsonschema.Draft202012Validator.check_schema(schema)
-    except jsonschema.SchemaError as exc:
+    # The first error, as jsonschema's own Draft202012Validator.check_schema reports it.
+    error = next(iter(_metaschema_validator().iter_errors(schema)), None)
+    if error is not None:
+        exc = jsonschema.SchemaError.create_from(error)
         where = "/" + "/".join(str(p) for p in exc.absolute_path)
         raise UsageError(
             f"{source} is not a valid JSON Schema (2020-12) at {where}: {exc.message}"
-        ) from exc
+        )
+
+
+# Canonical JSON of subschemas the 2020-12 metaschema has found valid. The metaschema
+# checks each subschema of a schema through `$dynamicRef: "#meta"`, which always lands on
+# the metaschema's root (the outermost resource of the dynamic scope declaring that
+# anchor), so a subschema's validity depends on its own content alone. A schema that gains
+# one field re-checks that field and its own keywords, not the fifty fields it had: that is
+# what makes re-counting every merge of a long history affordable.
+_VALID: set[str] = set()
+_VALID_MAX = 200_000
+
+
+@cache
+def _metaschema_validator() -> Any:
+    import json
+
+    import jsonschema
+    from jsonschema import _keywords
+
+    original: Any = _keywords.dynamicRef
+
+    def dynamic_ref(validator: Any, ref: str, instance: Any, schema: Any) -> Any:
+        if ref != "#meta" or not isinstance(instance, dict):
+            yield from original(validator, ref, instance, schema)
+            return
+        try:
+            key = json.dumps(instance, sort_keys=True, separators=(",", ":"))
+        except (TypeError, ValueError):  # not plain JSON: no memo, the full check
+            yield from original(validator, ref, instance, schema)
+            return
+        if key in _VALID:
+            return
+        errors = list(original(validator, ref, instance, schema))
+        if not errors:
+            if len(_VALID) >= _VALID_MAX:
+                _VALID.clear()
+            _VALID.add(key)
+        yield from errors
+
+    from jsonschema_specifications import REGISTRY as SPECS  # type: ignore[import-untyped]
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    base = jsonschema.Draft202012Validator
+    extend: Any = jsonschema.validators.extend
+    cls = extend(base, {"$dynamicRef": dynamic_ref})
+    # The metaschema and its vocabularies without their `$schema`: jsonschema picks the
+    # validator class of each resource it descends into by that key, which would swap this
+    # class for the stock one (same rules, no memo) at the first vocabulary.
+    root = str(base.META_SCHEMA["$id"])
+    uris = [root] + [urljoin(root, str(part["$ref"])) for part in base.META_SCHEMA["allOf"]]
+    plain = {u: {k: v for k, v in SPECS.contents(u).items() if k != "$schema"} for u in uris}
+    registry: Any = Registry().with_resources(
+        (u, Resource.from_contents(c, default_specification=DRAFT202012))
+        for u, c in plain.items())
+    return cls(plain[root], registry=registry, format_checker=base.FORMAT_CHECKER)
 
 
 def validate_document(schema: dict[str, Any], name: str, document: Any) -> DocResult:
