@@ -166,3 +166,37 @@ def test_required_field_without_default_fails_generation(cli: Any, governed: Gov
     assert "adds the required field experiment.power without a default" in error["message"]
     assert "the proposer must give" in error["hint"]
     assert not (g.path / "migrations/sqlite/0000_baseline.sql").exists()
+
+
+def test_the_incremental_chain_equals_the_planned_one_at_every_commit(
+    cli: Any, governed: Governed
+) -> None:
+    """`chain_at` (what every dry run starts from) extends the chain it built for an older
+    commit; at every commit of main, in any order of asking, it must equal the chain
+    `senate migrate generate` would leave there."""
+    from senate.git import GitRepo
+    from senate.migrate import generate as gen
+
+    g = governed
+    for i, kind in enumerate(["experiment", "hypothesis", "experiment", "dataset"]):
+        merge(g, propose(cli, g, "--type", kind, "--field", f"f{i}", *ADD))
+        if i == 1:
+            generate(cli, g)  # the folder changes: a new chain state
+    repo = GitRepo.open(g.path)
+    line = list(reversed(list(repo.first_parent_history(repo.resolve("main")))))
+    for dialect in ("sqlite", "postgres"):
+        truth = {oid: gen._chain_by_plan(repo, oid, dialect, _files(repo, oid, dialect))
+                 for oid in line}
+        assert len({len(c) for c in truth.values()}) > 3  # the chain grows along the line
+        for order in (line, list(reversed(line)), line[::2] + line[1::2]):
+            gen._PENDING.clear()
+            assert [gen.chain_at(repo, oid, dialect) for oid in order] == [
+                truth[oid] for oid in order]
+
+
+def _files(repo: Any, oid: str, dialect: str) -> dict[str, bytes]:
+    from senate.migrate.chain import SUM_FILE, dialect_dir
+
+    folder = dialect_dir(dialect)
+    return {n: repo.read_file(oid, f"{folder}/{n}") or b""
+            for n in repo.list_dir(oid, folder) if n != SUM_FILE}

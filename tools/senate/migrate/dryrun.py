@@ -20,11 +20,10 @@ from typing import Any
 
 from senate.errors import SenateError
 from senate.git import GitRepo
-from senate.migrate.chain import SUM_FILE, dialect_dir, up_migrations
 from senate.migrate.effect import Effect, diff, snapshot
 from senate.migrate.render import Change, render_change
 from senate.migrate.samples import Samples, sample_artifacts
-from senate.migrate.scratch import run_statements, scratch
+from senate.migrate.scratch import run_statements, scratch, sqlite_after
 from senate.policy import Policy, Storage
 from senate.proposal import PROPOSALS_DIR, ProposalMeta, load_meta
 from senate.registry import VERSION_KEY, parse_schema, schema_path, version_of
@@ -128,15 +127,9 @@ def proposer_sql_file(git: GitRepo, rev: str, proposal_id: str, dialect: str) ->
 
 def chain_so_far(git: GitRepo, base: str, dialect: str) -> tuple[str, ...]:
     """The chain at `base` plus what generation would add there (baseline, merged ones)."""
-    from senate.migrate.generate import plan
+    from senate.migrate.generate import chain_at
 
-    folder = dialect_dir(dialect)
-    files = {n: git.read_file(base, f"{folder}/{n}") or b""
-             for n in git.list_dir(base, folder) if n != SUM_FILE}
-    changes, _ = plan(git, base, (dialect,))
-    files.update({p[len(folder) + 1:]: data for p, data in changes.items()
-                  if p.startswith(folder + "/") and not p.endswith(SUM_FILE)})
-    return tuple(m.text for m in up_migrations(files))
+    return chain_at(git, base, dialect)
 
 
 def render_proposal(
@@ -177,9 +170,16 @@ def rehearse(
     except SenateError as exc:
         return Rehearsal(dialect, broken=str(exc), ms=_ms(started))
     dsn = policy.dry_run.postgres_dsn if dialect == "postgres" else None
+    source = None
+    if dialect == "sqlite":
+        built = sqlite_after(rendered.chain)
+        if isinstance(built, tuple):
+            return Rehearsal(dialect, broken=_chain_fails(*built), ms=_ms(started))
+        source = built
     try:
-        with scratch(dialect, dsn) as cur:
-            result = measure(cur, dialect, storage, rendered, samples)
+        with scratch(dialect, dsn, source) as cur:
+            result = measure(cur, dialect, storage, rendered, samples,
+                             chain_applied=source is not None)
     except SenateError as exc:
         return Rehearsal(dialect, broken=str(exc), ms=_ms(started))
     return Rehearsal(dialect, samples.count, result.effect, result.invalid, result.failure,
@@ -211,16 +211,20 @@ class Measured:
     broken: str | None = None
 
 
+def _chain_fails(number: int, message: str) -> str:
+    return f"the migration chain so far fails at migration {number}: {message}"
+
+
 def measure(cur: Any, dialect: str, storage: Storage, rendered: Rendered,
-            samples: Samples) -> Measured:
-    """Inside the caller's open transaction: build, load, snapshot, migrate, snapshot."""
+            samples: Samples, chain_applied: bool = False) -> Measured:
+    """Inside the caller's open transaction: build (unless the cursor's database holds the
+    chain already), load, snapshot, migrate, snapshot."""
     from senate.migrate.samples import load_into
 
-    for number, text in enumerate(rendered.chain):
+    for number, text in enumerate(() if chain_applied else rendered.chain):
         failed = run_statements(cur, dialect, text, f"s{number}")
         if failed is not None:
-            return Measured(None, broken=f"the migration chain so far fails at migration "
-                                         f"{number}: {failed[1]}")
+            return Measured(None, broken=_chain_fails(number, failed[1]))
     before_schemas = current_schemas(cur, storage)
     load_into(cur, dialect, storage, samples, set(before_schemas))
     before = snapshot(cur, dialect, storage)

@@ -54,15 +54,42 @@ class Generated:
 
 def merged_proposals(git: GitRepo, tip: str) -> list[Merged]:
     """Merge commits on main's first-parent line naming a schema proposal, oldest first."""
-    out: list[Merged] = []
+    # A commit id fixes its whole first-parent line, so what was found for one commit holds
+    # for ever: each call reads only the commits newer than the newest one already seen
+    # (every dry run asks again, one merge further along).
+    walked: list[str] = []
+    stop: str | None = None
     for oid in git.first_parent_history(tip):
-        if len(git.commit_parents(oid)) < 2:
-            continue
-        ids = [t.value for t in parse_trailers(git.commit_message(oid))
-               if t.key.lower() == "senate-proposal"]
-        if len(ids) == 1 and not _governance(git, oid, ids[0]):
-            out.append(Merged(oid, ids[0]))
-    return list(reversed(out))
+        if oid in _SEEN:
+            stop = oid
+            break
+        walked.append(oid)
+    for oid in reversed(walked):
+        _SEEN[oid] = (stop, _merged_at(git, oid))
+        stop = oid
+    out: list[Merged] = []
+    at = tip
+    while True:
+        older, found = _SEEN[at]
+        if found is not None:
+            out.append(found)
+        if older is None:
+            return list(reversed(out))
+        at = older
+
+
+# commit -> (the previous commit of its first-parent line, the merge it records or None)
+_SEEN: dict[str, tuple[str | None, Merged | None]] = {}
+
+
+def _merged_at(git: GitRepo, oid: str) -> Merged | None:
+    if len(git.commit_parents(oid)) < 2:
+        return None
+    ids = [t.value for t in parse_trailers(git.commit_message(oid))
+           if t.key.lower() == "senate-proposal"]
+    if len(ids) == 1 and not _governance(git, oid, ids[0]):
+        return Merged(oid, ids[0])
+    return None
 
 
 def _governance(git: GitRepo, merge: str, proposal_id: str) -> bool:
@@ -136,8 +163,18 @@ def root_commit(git: GitRepo, tip: str) -> str:
     (the baseline holds the registry as it was adopted, not as it was years before)."""
     from senate.adopt import governance_start
 
-    line = list(reversed(list(git.first_parent_history(tip))))
-    return line[governance_start(git, line).index]
+    line, _ = git.first_parent_history_index(tip)
+    known = _STARTS.get(line[0])
+    if known is not None and known[0] < len(line) and line[known[0]] == known[1]:
+        return known[1]
+    start = governance_start(git, list(line))
+    if start.adoption or start.claimed_by:  # found: the scan from the root stops there
+        _STARTS[line[0]] = (start.index, line[start.index])
+    return line[start.index]
+
+
+# root commit -> (index, commit) where governance starts on every line from that root
+_STARTS: dict[str, tuple[int, str]] = {}
 
 
 def plan(
@@ -158,15 +195,12 @@ def plan(
         done = {match.group(2) for n in files if (match := UP_RE.match(n))}
         new: dict[str, bytes] = {}
         if f"{BASELINE}.sql" not in files:
-            root = root_commit(git, tip)
-            schemas = {t: load_schema(git, t, root) for t in list_types(git, root)}
-            text = render_baseline(schemas, storage, dialect, _iso(git.commit_time(root)))
-            new[f"{BASELINE}.sql"] = text.encode()
+            new[f"{BASELINE}.sql"] = _baseline(git, root_commit(git, tip), storage, dialect)
         number = sum(1 for n in files if UP_RE.match(n)) + len(new)
         for m in merged:
             if m.proposal_id in done:
                 continue
-            up, down = render_change(load_change(git, m, number, dialect), storage, dialect)
+            up, down = _rendered(git, m, number, dialect, storage)
             name = migration_name(number, m.proposal_id)
             new[f"{name}.sql"] = up.encode()
             if down is not None:
@@ -178,6 +212,116 @@ def plan(
         changes[f"{folder}/{SUM_FILE}"] = render_sum({**files, **new})
         names += [f"{dialect}/{n}" for n in sorted(new) if not n.endswith(".down.sql")]
     return changes, names
+
+
+_BASELINES: dict[tuple[str, Storage, str], bytes] = {}
+
+
+def _baseline(git: GitRepo, root: str, storage: Storage, dialect: str) -> bytes:
+    # The registry as governance found it: a pure function of that commit.
+    key = (root, storage, dialect)
+    if key not in _BASELINES:
+        if len(_BASELINES) > 64:
+            _BASELINES.clear()
+        schemas = {t: load_schema(git, t, root) for t in list_types(git, root)}
+        text = render_baseline(schemas, storage, dialect, _iso(git.commit_time(root)))
+        _BASELINES[key] = text.encode()
+    return _BASELINES[key]
+
+
+_RENDERED: dict[tuple[str, str, int, str, Storage], tuple[str, str | None]] = {}
+
+
+def _rendered(git: GitRepo, merged: Merged, number: int, dialect: str,
+              storage: Storage) -> tuple[str, str | None]:
+    # A merged proposal's migration is a pure function of its merge commit (and its first
+    # parent, fixed by it), its number, the dialect and the storage names; every dry run
+    # renders the whole chain so far again, so remember each one.
+    key = (merged.commit, merged.proposal_id, number, dialect, storage)
+    if key not in _RENDERED:
+        if len(_RENDERED) > 20_000:
+            _RENDERED.clear()
+        _RENDERED[key] = render_change(load_change(git, merged, number, dialect), storage,
+                                       dialect)
+    return _RENDERED[key]
+
+
+@dataclass
+class _Pending:
+    """The chain at some commit of main, for one state of the migrations folder."""
+
+    prefix: tuple[str, ...]  # the committed migrations (and the baseline when generated)
+    number: int  # the number the first pending migration gets
+    done: frozenset[str]  # proposals whose migration is committed
+    merges: list[str]  # merge commits rendered so far, oldest first
+    texts: list[str]  # their migrations, in the same order
+
+
+# (folder tree, storage, dialect, root when the baseline is generated) -> the latest chain
+_PENDING: dict[tuple[str | None, Storage, str, str | None], _Pending] = {}
+
+
+def chain_at(git: GitRepo, tip: str, dialect: str) -> tuple[str, ...]:
+    """The up migrations `senate migrate generate` would leave at `tip`, in order: what
+    is committed, then what generation would add. The same texts as `plan`, without
+    re-rendering the whole chain for each commit: every count renders it again one merge
+    further along, and an audit counts every merge."""
+    from senate.migrate.chain import check_numbers, up_migrations
+
+    folder = dialect_dir(dialect)
+    storage: Storage = policy_at(git, tip).storage
+    entry = git.tree_entry(git.commit_tree(tip), folder)
+    files = {n: git.read_file(tip, f"{folder}/{n}") or b""
+             for n in git.list_dir(tip, folder) if n != SUM_FILE}
+    problems = check_sum(dialect, files, git.read_file(tip, f"{folder}/{SUM_FILE}"))
+    if problems:
+        raise ChainError("will not extend a broken migration chain: " + "; ".join(problems))
+    committed = up_migrations(files)
+    has_baseline = f"{BASELINE}.sql" in files
+    if check_numbers(dialect, committed) or (committed and not has_baseline):
+        return _chain_by_plan(git, tip, dialect, files)  # an odd chain: the plain way
+    root = None if has_baseline else root_commit(git, tip)
+    key = (entry[1] if entry else None, storage, dialect, root)
+    done = frozenset(hit.group(2) for n in files if (hit := UP_RE.match(n)))
+    todo = [m for m in merged_proposals(git, tip) if m.proposal_id not in done]
+    known = _PENDING.get(key)
+    if known is None or not _extends(todo, known.merges):
+        prefix = tuple(m.text for m in committed)
+        if root is not None:
+            prefix += (_baseline(git, root, storage, dialect).decode(),)
+        known = _Pending(prefix, len(committed) + (root is not None), done, [], [])
+        if len(_PENDING) > 16:
+            _PENDING.clear()
+        _PENDING[key] = known
+    if len(todo) < len(known.merges):  # an older commit than the one last asked about
+        return known.prefix + tuple(known.texts[:len(todo)])
+    for m in todo[len(known.merges):]:
+        number = known.number + len(known.texts)
+        if number > 9999:  # four digits no longer sort by number
+            return _chain_by_plan(git, tip, dialect, files)
+        up, _ = _rendered(git, m, number, dialect, storage)
+        known.texts.append(up.encode().decode())  # what a file written and read holds
+        known.merges.append(m.commit)
+    return known.prefix + tuple(known.texts)
+
+
+def _extends(todo: list[Merged], merges: list[str]) -> bool:
+    # Merged proposals are listed along the first-parent line, so two lists that name the
+    # same merge at the same place agree on everything before it.
+    n = min(len(todo), len(merges))
+    return n == 0 or todo[n - 1].commit == merges[n - 1]
+
+
+def _chain_by_plan(git: GitRepo, tip: str, dialect: str,
+                   files: dict[str, bytes]) -> tuple[str, ...]:
+    from senate.migrate.chain import up_migrations
+
+    folder = dialect_dir(dialect)
+    changes, _ = plan(git, tip, (dialect,))
+    merged = dict(files)
+    merged.update({p[len(folder) + 1:]: data for p, data in changes.items()
+                   if p.startswith(folder + "/") and not p.endswith(SUM_FILE)})
+    return tuple(m.text for m in up_migrations(merged))
 
 
 def generated_tree(git: GitRepo, parent: str) -> str | None:

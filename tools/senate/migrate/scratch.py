@@ -46,13 +46,59 @@ def _errors(dialect: str) -> tuple[type[Exception], ...]:
     return (psycopg.Error,)
 
 
+def _deadline(conn: sqlite3.Connection) -> None:
+    deadline = time.monotonic() + TIME_LIMIT_S
+    conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+
+
+# chain -> an in-memory database holding exactly that chain applied to an empty one. Never
+# handed out: each dry run gets a copy (sqlite3's backup). Every count of the same main,
+# and an audit walking main one merge at a time, would otherwise replay the whole chain.
+_BUILT: dict[tuple[str, ...], sqlite3.Connection] = {}
+KEEP_BUILT = 4
+
+
+def sqlite_after(chain: tuple[str, ...]) -> sqlite3.Connection | tuple[int, str]:
+    """A database with `chain` applied (shared: copy it, never write to it), or the
+    number of the migration that fails and its error."""
+    known = _BUILT.get(chain)
+    if known is not None:
+        return known
+    start, base = 0, None
+    for prefix, conn in _BUILT.items():
+        if start < len(prefix) <= len(chain) and chain[:len(prefix)] == prefix:
+            start, base = len(prefix), conn
+    built = sqlite3.connect(":memory:", isolation_level=None)
+    if base is not None:
+        base.backup(built)
+    _deadline(built)
+    cur = built.cursor()
+    for number in range(start, len(chain)):
+        failed = run_statements(cur, "sqlite", chain[number], f"s{number}")
+        if failed is not None:
+            built.close()
+            return number, failed[1]
+    built.set_progress_handler(None, 0)
+    # A temporary object lives in the connection, not in the database a backup copies:
+    # such a chain is not shared, so a copy can never differ from a replay.
+    if cur.execute("SELECT count(*) FROM sqlite_temp_master").fetchone()[0]:
+        return built
+    if len(_BUILT) >= KEEP_BUILT:
+        _BUILT.pop(next(iter(_BUILT))).close()
+    _BUILT[chain] = built
+    return built
+
+
 @contextmanager
-def scratch(dialect: str, dsn: str | None) -> Iterator[Any]:
-    """A cursor inside one transaction on an empty database, rolled back afterwards."""
+def scratch(dialect: str, dsn: str | None, source: sqlite3.Connection | None = None
+            ) -> Iterator[Any]:
+    """A cursor inside one transaction on an empty database (SQLite: a copy of `source`
+    when given), rolled back afterwards."""
     if dialect == "sqlite":
         conn = sqlite3.connect(":memory:", isolation_level=None)
-        deadline = time.monotonic() + TIME_LIMIT_S
-        conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+        if source is not None:
+            source.backup(conn)
+        _deadline(conn)
         try:
             lite = conn.cursor()
             lite.execute("BEGIN")
