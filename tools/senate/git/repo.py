@@ -57,6 +57,34 @@ class Person:
         return pygit2.Signature(self.name, self.email, when, self.offset_minutes)
 
 
+class _Replacing(dict[str, Any]):
+    """Removals inside a folder, and of a file of the folder's name (one of them is there)."""
+
+
+def _nest(entries: Mapping[str, tuple[int, str] | None]) -> dict[str, Any]:
+    """Paths as nested folders. Two additions where one path is a folder of the other
+    cannot both be in a tree; two removals can be asked for (one of them is a no-op)."""
+    nested: dict[str, Any] = {}
+    for path, entry in entries.items():
+        *folders, name = path.split("/")
+        if not name or name in (".", "..") or any(p in ("", ".", "..") for p in folders):
+            raise UsageError(f"{path!r} is not a path a tree can hold")
+        node = nested
+        for part in folders:
+            if part in node and node[part] is None:
+                node[part] = _Replacing()
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise UsageError(f"{path} is both a file and inside a folder of that name")
+        if isinstance(node.get(name), dict):
+            if entry is not None:
+                raise UsageError(f"{path} is both a file and inside a folder of that name")
+            node[name] = _Replacing(node[name])
+        else:
+            node[name] = entry
+    return nested
+
+
 class GitRepo:
     """One repository, bare or with a work tree."""
 
@@ -365,20 +393,55 @@ class GitRepo:
         self, tree: str | None, entries: Mapping[str, tuple[int, str] | None]
     ) -> str:
         """Tree `tree` (None: empty) with each path set to an existing (mode, object id),
-        or removed."""
-        index = pygit2.Index()
+        or removed. Only the folders on the way to a changed path are rebuilt, so the cost
+        follows what changes, not how many proposals main holds."""
+        base: pygit2.Tree | None = None
         if tree is not None:
-            base = self._repo[pygit2.Oid(hex=tree)]
-            if not isinstance(base, pygit2.Tree):
+            found = self._repo[pygit2.Oid(hex=tree)]
+            if not isinstance(found, pygit2.Tree):
                 raise NotFoundError(f"{tree} is not a tree")
-            index.read_tree(base)
-        for path, entry in entries.items():
-            if entry is None:
-                if path in index:
-                    index.remove(path)
-                continue
-            index.add(pygit2.IndexEntry(path, pygit2.Oid(hex=entry[1]), FileMode(entry[0])))
-        return str(index.write_tree(self._repo))
+            base = found
+        # Removals first, then additions: the result is the final set of files, whatever
+        # order the paths come in (a folder replaced by a file of its name, or the reverse).
+        gone = _nest({p: e for p, e in entries.items() if e is None})
+        put = _nest({p: e for p, e in entries.items() if e is not None})
+        after = self._overlay(base, gone, adding=False) if gone else base
+        if put:
+            after = self._overlay(after, put, adding=True)
+        return str(after.id if after is not None else self._repo.TreeBuilder().write())
+
+    def _overlay(self, base: pygit2.Tree | None, nested: dict[str, Any],
+                 adding: bool) -> pygit2.Tree | None:
+        """The tree `base` with `nested` applied; None when nothing is left in it."""
+        builder = self._repo.TreeBuilder(base) if base is not None else self._repo.TreeBuilder()
+        for name, value in nested.items():
+            existing: Any = builder.get(name)
+            is_folder = existing is not None and existing.filemode == FileMode.TREE
+            if isinstance(value, dict):
+                if existing is not None and not is_folder:
+                    if adding:
+                        raise UsageError(f"{name} is a file where a change needs a folder")
+                    if isinstance(value, _Replacing):
+                        builder.remove(name)
+                    continue  # nothing lies under a file
+                inner: Any = self._repo[existing.id] if is_folder else None
+                sub = self._overlay(inner, value, adding)
+                if sub is not None:
+                    builder.insert(name, sub.id, FileMode.TREE)
+                elif existing is not None:
+                    builder.remove(name)
+            elif value is None:
+                if existing is not None and not is_folder:  # paths name files, never folders
+                    builder.remove(name)
+            else:
+                if is_folder:
+                    raise UsageError(f"{name} is a folder where a change needs a file")
+                builder.insert(name, pygit2.Oid(hex=value[1]), FileMode(value[0]))
+        if not len(builder):
+            return None
+        tree = self._repo[builder.write()]
+        assert isinstance(tree, pygit2.Tree)
+        return tree
 
     def commit_buffer(
         self, tree: str, parents: list[str], author: Person, committer: Person, message: str

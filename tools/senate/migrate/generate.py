@@ -7,6 +7,7 @@ a merge writes nothing and is simply run again.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -266,6 +267,14 @@ def chain_at(git: GitRepo, tip: str, dialect: str) -> tuple[str, ...]:
     is committed, then what generation would add. The same texts as `plan`, without
     re-rendering the whole chain for each commit: every count renders it again one merge
     further along, and an audit counts every merge."""
+    with _PENDING_LOCK:  # the API counts in several threads; entries grow in place
+        return _chain_at(git, tip, dialect)
+
+
+_PENDING_LOCK = threading.Lock()
+
+
+def _chain_at(git: GitRepo, tip: str, dialect: str) -> tuple[str, ...]:
     from senate.migrate.chain import check_numbers, up_migrations
 
     folder = dialect_dir(dialect)

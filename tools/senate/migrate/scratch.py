@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -55,12 +56,29 @@ def _deadline(conn: sqlite3.Connection) -> None:
 # handed out: each dry run gets a copy (sqlite3's backup). Every count of the same main,
 # and an audit walking main one merge at a time, would otherwise replay the whole chain.
 _BUILT: dict[tuple[str, ...], sqlite3.Connection] = {}
+_BUILT_LOCK = threading.Lock()  # the API counts in several threads
 KEEP_BUILT = 4
 
 
 def sqlite_after(chain: tuple[str, ...]) -> sqlite3.Connection | tuple[int, str]:
-    """A database with `chain` applied (shared: copy it, never write to it), or the
-    number of the migration that fails and its error."""
+    """A new in-memory database (the caller's) with `chain` applied, or the number of the
+    migration that fails and its error."""
+    with _BUILT_LOCK:
+        built = _built(chain)
+        if isinstance(built, tuple):
+            return built
+        if chain not in _BUILT:  # not shared (it holds temporary objects): the caller's
+            return built
+        copy = _memory()
+        built.backup(copy)
+        return copy
+
+
+def _memory() -> sqlite3.Connection:
+    return sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+
+
+def _built(chain: tuple[str, ...]) -> sqlite3.Connection | tuple[int, str]:
     known = _BUILT.get(chain)
     if known is not None:
         return known
@@ -68,7 +86,7 @@ def sqlite_after(chain: tuple[str, ...]) -> sqlite3.Connection | tuple[int, str]
     for prefix, conn in _BUILT.items():
         if start < len(prefix) <= len(chain) and chain[:len(prefix)] == prefix:
             start, base = len(prefix), conn
-    built = sqlite3.connect(":memory:", isolation_level=None)
+    built = _memory()
     if base is not None:
         base.backup(built)
     _deadline(built)
@@ -90,14 +108,12 @@ def sqlite_after(chain: tuple[str, ...]) -> sqlite3.Connection | tuple[int, str]
 
 
 @contextmanager
-def scratch(dialect: str, dsn: str | None, source: sqlite3.Connection | None = None
+def scratch(dialect: str, dsn: str | None, start: sqlite3.Connection | None = None
             ) -> Iterator[Any]:
-    """A cursor inside one transaction on an empty database (SQLite: a copy of `source`
-    when given), rolled back afterwards."""
+    """A cursor inside one transaction on an empty database (SQLite: on `start`, a
+    database of the caller's, when given), rolled back afterwards."""
     if dialect == "sqlite":
-        conn = sqlite3.connect(":memory:", isolation_level=None)
-        if source is not None:
-            source.backup(conn)
+        conn = start if start is not None else _memory()
         _deadline(conn)
         try:
             lite = conn.cursor()
