@@ -20,7 +20,7 @@ from typing import Any
 
 from senate.errors import SenateError
 from senate.git import GitRepo
-from senate.migrate.effect import Effect, diff, snapshot
+from senate.migrate.effect import Effect, diff, snapshot, watched
 from senate.migrate.render import Change, render_change
 from senate.migrate.samples import Samples, sample_artifacts
 from senate.migrate.scratch import run_statements, scratch, sqlite_after
@@ -227,13 +227,20 @@ def measure(cur: Any, dialect: str, storage: Storage, rendered: Rendered,
             return Measured(None, broken=_chain_fails(number, failed[1]))
     before_schemas = current_schemas(cur, storage)
     load_into(cur, dialect, storage, samples, set(before_schemas))
-    before = snapshot(cur, dialect, storage)
-    failed = run_statements(cur, dialect, rendered.migration, "proposal")
+
+    def migrate() -> tuple[tuple[str, str] | None, dict[str, Any]]:
+        failed = run_statements(cur, dialect, rendered.migration, "proposal")
+        return failed, ({} if failed else current_schemas(cur, storage))
+
+    if dialect == "sqlite":
+        before, after, (failed, after_schemas) = watched(cur, storage, migrate)
+    else:
+        before = snapshot(cur, dialect, storage)
+        failed, after_schemas = migrate()
+        after = snapshot(cur, dialect, storage)
     if failed is not None:
         statement, message = failed
         return Measured(None, failure=Failure(_locate(statement, rendered), statement, message))
-    after_schemas = current_schemas(cur, storage)
-    after = snapshot(cur, dialect, storage)
     effect = diff(before, after)
     invalid = newly_invalid(before.artifacts, after.artifacts, before_schemas, after_schemas)
     return Measured(effect, invalid)

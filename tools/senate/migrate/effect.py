@@ -9,21 +9,27 @@ as parsed JSON, so re-serialising a document is not a change.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from senate.policy import Storage
 
 Key = tuple[Any, ...]
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
 class Snapshot:
     columns: dict[str, tuple[str, ...]]
-    rows: dict[str, dict[Key, tuple[Any, ...]]]  # as the driver returns them
+    # as the driver returns them; for a table read in part (see `watched`), only the rows
+    # that were written, in the snapshot before as in the one after
+    rows: dict[str, dict[Key, tuple[Any, ...]]]
     artifacts: dict[str, tuple[str, Any]]  # id -> (type, metadata as stored)
     doc_column: dict[str, int]  # table -> index of the metadata column (artifacts only)
+    counts: dict[str, int]  # table -> its number of rows
 
 
 @dataclass(frozen=True)
@@ -107,17 +113,27 @@ def document(value: Any) -> Any:
     return value
 
 
-def snapshot(cur: Any, dialect: str, storage: Storage) -> Snapshot:
+def snapshot(cur: Any, dialect: str, storage: Storage,
+             partial: frozenset[str] = frozenset()) -> Snapshot:
+    """Every table's rows; for the tables in `partial`, only the rows whose rowid is listed
+    in temp.senate_written (`watched`)."""
     # Rows stay as the driver returns them; only rows that differ get a closer look (diff).
     columns = table_columns(cur, dialect)
     keys = primary_keys(cur, dialect, list(columns))
     rows: dict[str, dict[Key, tuple[Any, ...]]] = {}
+    counts: dict[str, int] = {}
     for table, cols in columns.items():
         quoted = ", ".join(f'"{c}"' for c in cols)
         key_at = [cols.index(k) for k in keys.get(table, ()) if k in cols]
         by_key: dict[Key, tuple[Any, ...]] = {}
         seen: Counter[str] = Counter()
-        for row in _cursor_rows(cur, f'SELECT {quoted} FROM "{table}"'):
+        select = f'SELECT {quoted} FROM "{table}"'
+        if table in partial:
+            name = table.replace("'", "''")
+            select += (f" WHERE rowid IN (SELECT rid FROM temp.senate_written "
+                       f"WHERE name = '{name}')")
+        found = _cursor_rows(cur, select)
+        for row in found:
             if key_at:
                 by_key[tuple(row[i] for i in key_at)] = row
             else:  # no primary key: a row is its content (duplicates numbered)
@@ -125,6 +141,8 @@ def snapshot(cur: Any, dialect: str, storage: Storage) -> Snapshot:
                 seen[text] += 1
                 by_key[(text, seen[text])] = row
         rows[table] = by_key
+        counts[table] = (int(_cursor_rows(cur, f'SELECT count(*) FROM "{table}"')[0][0])
+                         if table in partial else len(found))
     s = storage
     artifacts: dict[str, tuple[str, Any]] = {}
     doc_column: dict[str, int] = {}
@@ -133,7 +151,7 @@ def snapshot(cur: Any, dialect: str, storage: Storage) -> Snapshot:
         doc_column[s.artifacts_table] = cols.index(s.metadata_column)
         i, t, m = (cols.index(c) for c in (s.id_column, s.type_column, s.metadata_column))
         artifacts = {str(r[i]): (str(r[t]), r[m]) for r in rows[s.artifacts_table].values()}
-    return Snapshot(columns, rows, artifacts, doc_column)
+    return Snapshot(columns, rows, artifacts, doc_column, counts)
 
 
 def same_artifact(a: tuple[str, Any], b: tuple[str, Any]) -> bool:
@@ -156,9 +174,9 @@ def diff(before: Snapshot, after: Snapshot) -> Effect:
         doc_at = before.doc_column.get(table, -1) if now == table and (
             after.doc_column.get(table, -1) == before.doc_column.get(table, -1)) else -1
         tables.append(_table_effect(label, before.rows[table], after.rows.get(now, {}),
-                                    doc_at))
-    tables += [_table_effect(t, {}, after.rows[t]) for t in sorted(new)
-               if t not in renamed.values()]
+                                    doc_at, before.counts[table], after.counts.get(now, 0)))
+    tables += [_table_effect(t, {}, after.rows[t], -1, 0, after.counts[t])
+               for t in sorted(new) if t not in renamed.values()]
     dropped_cols: list[str] = []
     renamed_cols: list[str] = []
     for table, cols in sorted(before.columns.items()):
@@ -186,7 +204,8 @@ def diff(before: Snapshot, after: Snapshot) -> Effect:
 
 
 def _table_effect(label: str, old: dict[Key, tuple[Any, ...]],
-                  new: dict[Key, tuple[Any, ...]], doc_at: int = -1) -> TableEffect:
+                  new: dict[Key, tuple[Any, ...]], doc_at: int, before: int,
+                  after: int) -> TableEffect:
     def same(x: tuple[Any, ...], y: tuple[Any, ...]) -> bool:
         if x == y:
             return True
@@ -198,4 +217,65 @@ def _table_effect(label: str, old: dict[Key, tuple[Any, ...]],
     lost = sum(1 for k in old if k not in new)
     added = sum(1 for k in new if k not in old)
     changed = sum(1 for k, v in old.items() if k in new and not same(new[k], v))
-    return TableEffect(label, len(old), len(new), added, lost, changed)
+    return TableEffect(label, before, after, added, lost, changed)
+
+
+def watched(cur: Any, storage: Storage, run: Callable[[], R]) -> tuple[Snapshot, Snapshot, R]:
+    """SQLite: snapshots before and after `run()` that read only the rows it wrote (and
+    all the artifacts), so a long chain's registry and history rows cost nothing.
+
+    A temporary trigger on every table records the rowid of each row written (an update:
+    before and after). Rows no trigger saw are the same in both snapshots, so leaving them
+    out of both changes no count of the difference. When the schema changed (a table
+    created, dropped, renamed or altered: a new table carries no trigger), every table is
+    read whole. The snapshot before is read after rolling back to a savepoint set before
+    `run()`, once it is known which rows to read: the database is left at the state
+    before, and the caller gets what `run()` returned.
+    """
+    tables = [str(r[0]) for r in _cursor_rows(
+        cur, "SELECT name FROM main.sqlite_master WHERE type = 'table' "
+             "AND name NOT LIKE 'sqlite_%'")]
+    # No constraint on these: the conflict policy of the statement that fires a trigger
+    # (INSERT OR REPLACE, OR IGNORE ...) overrides the trigger's own.
+    cur.execute("CREATE TEMP TABLE senate_written (name TEXT, rid INTEGER)")
+    cur.execute("CREATE TEMP TABLE senate_net (name TEXT, n INTEGER)")
+    watch: dict[str, int] = {}  # table -> its rows before run()
+    for n, table in enumerate(tables):
+        try:
+            watch[table] = _count(cur, table)
+            cur.execute(f'SELECT rowid FROM main."{table}" LIMIT 0')
+        except sqlite3.Error:  # a WITHOUT ROWID table: read whole
+            watch.pop(table, None)
+            continue
+        name = table.replace("'", "''")
+        for op, rids, step in (("INSERT", ("NEW",), 1), ("UPDATE", ("OLD", "NEW"), 0),
+                               ("DELETE", ("OLD",), -1)):
+            body = " ".join(f"INSERT INTO senate_written SELECT '{name}', {r}.rowid WHERE "
+                            f"NOT EXISTS (SELECT 1 FROM senate_written WHERE name = '{name}' "
+                            f"AND rid = {r}.rowid);" for r in rids)
+            body += (f" UPDATE senate_net SET n = n + {step} WHERE name = '{name}';"
+                     f" INSERT INTO senate_net SELECT '{name}', {step} WHERE NOT EXISTS "
+                     f"(SELECT 1 FROM senate_net WHERE name = '{name}');")
+            cur.execute(f'CREATE TEMP TRIGGER senate_w{n}_{op.lower()} AFTER {op} ON '
+                        f'main."{table}" BEGIN {body} END')
+    version = _cursor_rows(cur, "PRAGMA main.schema_version")[0][0]
+    cur.execute("SAVEPOINT senate_watch")
+    result = run()
+    written = _cursor_rows(cur, "SELECT name, rid FROM senate_written")
+    net = {str(t): int(k) for t, k in _cursor_rows(cur, "SELECT name, n FROM senate_net")}
+    altered = _cursor_rows(cur, "PRAGMA main.schema_version")[0][0] != version
+    # A row deleted by a REPLACE conflict fires no trigger: the count then disagrees with
+    # what the triggers saw, and that table is read whole.
+    partial = frozenset() if altered else frozenset(
+        t for t, was in watch.items()
+        if t != storage.artifacts_table and _count(cur, t) == was + net.get(t, 0))
+    after = snapshot(cur, "sqlite", storage, partial)
+    cur.execute("ROLLBACK TO SAVEPOINT senate_watch")
+    cur.execute("RELEASE SAVEPOINT senate_watch")
+    cur.executemany("INSERT INTO senate_written VALUES (?, ?)", written)  # rolled back too
+    before = snapshot(cur, "sqlite", storage, partial)
+    return before, after, result
+
+
+def _count(cur: Any, table: str) -> int:
+    return int(_cursor_rows(cur, f'SELECT count(*) FROM main."{table}"')[0][0])
