@@ -262,7 +262,20 @@ def current_schemas(cur: Any, storage: Storage) -> dict[str, Any]:
     true = "1" if isinstance(cur, sqlite3.Cursor) else "TRUE"
     cur.execute(f"SELECT artifact_type, schema_json FROM {storage.registry_table} "
                 f"WHERE is_current = {true}")
-    return {str(t): document(s) for t, s in cur.fetchall()}
+    out: dict[str, Any] = {}
+    for kind, text in cur.fetchall():
+        if not isinstance(text, str):
+            out[str(kind)] = document(text)
+            continue
+        if text not in _PARSED:  # read-only downstream: the same texts, count after count
+            if len(_PARSED) > 512:
+                _PARSED.clear()
+            _PARSED[text] = document(text)
+        out[str(kind)] = _PARSED[text]
+    return out
+
+
+_PARSED: dict[str, Any] = {}
 
 
 def newly_invalid(
