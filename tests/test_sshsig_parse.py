@@ -102,3 +102,29 @@ def test_public_key_parse_accepts_exactly_the_ed25519_pair(blob: bytes) -> None:
         assert not good
     else:
         assert good and key.blob == blob
+
+
+def _slow_parse(armored: bytes, namespace: str = "git") -> sshsig.ParsedSignature | str:
+    """parse_signature with the fixed-layout shortcut disabled."""
+    saved = sshsig._layouts
+    sshsig._layouts = lambda ns: {}  # type: ignore[assignment]
+    try:
+        return sshsig.parse_signature(armored, namespace)
+    finally:
+        sshsig._layouts = saved
+
+
+@given(st.binary(min_size=1, max_size=200), st.integers(min_value=0, max_value=300),
+       st.binary(max_size=3), st.sampled_from(["git", "file"]))
+def test_the_fixed_layout_shortcut_agrees_with_the_field_reading(
+    message: bytes, at: int, junk: bytes, namespace: str
+) -> None:
+    key = Ed25519PrivateKey.generate()
+    armored = sshsig.sign(key, message, namespace).encode()
+    body = base64.b64decode(b"".join(armored.splitlines()[1:-1]))
+    cut = min(at, len(body))
+    for blob in (body, body[:cut] + junk + body[cut + len(junk):], body[:cut], body + junk):
+        text = base64.b64encode(blob)
+        wrapped = sshsig.BEGIN + b"\n".join(text[i:i + 70] for i in range(0, len(text), 70))
+        wrapped += b"\n" + sshsig.END + b"\n"
+        assert sshsig.parse_signature(wrapped, namespace) == _slow_parse(wrapped, namespace)

@@ -156,6 +156,12 @@ def parse_signature(armored: bytes, namespace: str = "git") -> ParsedSignature |
         blob = base64.b64decode(body.replace(b"\n", b""), validate=True)
     except binascii.Error:
         return "signature is not valid base64"
+    for hash_alg, (head, middle) in _layouts(namespace).items():
+        # The one layout of an ed25519 signature: fixed bytes around the key and the
+        # signature, compared whole (the field-by-field reading below names any fault).
+        if (len(blob) == len(head) + 32 + len(middle) + 64 and blob.startswith(head)
+                and blob[len(head) + 32 : -64] == middle):
+            return ParsedSignature(blob[14 : len(head) + 32], hash_alg, blob[-64:])
     if not blob.startswith(MAGIC) or blob[6:10] != _VERSION_1:
         return "not an SSHSIG version 1 blob"
     fields = _read_strings(blob[10:], 5)
@@ -198,6 +204,17 @@ def _signed_data(namespace: bytes, hash_alg: bytes, digest: bytes) -> bytes:
 @functools.lru_cache(maxsize=8)  # a handful of (namespace, hash) pairs, built per vote
 def _signed_head(namespace: bytes, hash_alg: bytes) -> bytes:
     return MAGIC + _string(namespace) + _string(b"") + _string(hash_alg)
+
+
+@functools.lru_cache(maxsize=8)
+def _layouts(namespace: str) -> dict[bytes, tuple[bytes, bytes]]:
+    """hash algorithm -> (the bytes before the raw key, the bytes between it and the raw
+    signature) of a well-formed ed25519 SSHSIG blob in `namespace`."""
+    key_blob = 4 + len(ED25519) + 4 + 32
+    sig_blob = 4 + len(ED25519) + 4 + 64
+    head = MAGIC + _VERSION_1 + key_blob.to_bytes(4, "big") + _PAIR_HEADS[32]
+    return {alg: (head, _string(namespace.encode()) + _string(b"") + _string(alg)
+                  + sig_blob.to_bytes(4, "big") + _PAIR_HEADS[64]) for alg in HASHES}
 
 
 def _string(value: bytes) -> bytes:
