@@ -23,7 +23,7 @@ from senate.git import GitRepo
 from senate.migrate.effect import Effect, diff, snapshot, watched
 from senate.migrate.render import Change, render_change
 from senate.migrate.samples import Samples, sample_artifacts
-from senate.migrate.scratch import run_statements, scratch, sqlite_after
+from senate.migrate.scratch import on_chain, run_statements, scratch
 from senate.policy import Policy, Storage
 from senate.proposal import PROPOSALS_DIR, ProposalMeta, load_meta
 from senate.registry import VERSION_KEY, parse_schema, schema_path, version_of
@@ -170,16 +170,15 @@ def rehearse(
     except SenateError as exc:
         return Rehearsal(dialect, broken=str(exc), ms=_ms(started))
     dsn = policy.dry_run.postgres_dsn if dialect == "postgres" else None
-    source = None
-    if dialect == "sqlite":
-        built = sqlite_after(rendered.chain)
-        if isinstance(built, tuple):
-            return Rehearsal(dialect, broken=_chain_fails(*built), ms=_ms(started))
-        source = built
     try:
-        with scratch(dialect, dsn, source) as cur:
-            result = measure(cur, dialect, storage, rendered, samples,
-                             chain_applied=source is not None)
+        if dialect == "sqlite":
+            with on_chain(rendered.chain) as cur:
+                if isinstance(cur, tuple):
+                    return Rehearsal(dialect, broken=_chain_fails(*cur), ms=_ms(started))
+                result = measure(cur, dialect, storage, rendered, samples, chain_applied=True)
+        else:
+            with scratch(dialect, dsn) as cur:
+                result = measure(cur, dialect, storage, rendered, samples)
     except SenateError as exc:
         return Rehearsal(dialect, broken=str(exc), ms=_ms(started))
     return Rehearsal(dialect, samples.count, result.effect, result.invalid, result.failure,

@@ -52,26 +52,42 @@ def _deadline(conn: sqlite3.Connection) -> None:
     conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
 
 
-# chain -> an in-memory database holding exactly that chain applied to an empty one. Never
-# handed out: each dry run gets a copy (sqlite3's backup). Every count of the same main,
-# and an audit walking main one merge at a time, would otherwise replay the whole chain.
+# chain -> an in-memory database holding exactly that chain applied to an empty one. Each
+# dry run works on it inside one transaction that is always rolled back, so every count of
+# the same main, and an audit walking main one merge at a time, neither replays nor copies
+# the whole chain.
 _BUILT: dict[tuple[str, ...], sqlite3.Connection] = {}
-_BUILT_LOCK = threading.Lock()  # the API counts in several threads
+_BUILT_LOCK = threading.Lock()  # the API counts in several threads: one dry run at a time
 KEEP_BUILT = 4
 
 
-def sqlite_after(chain: tuple[str, ...]) -> sqlite3.Connection | tuple[int, str]:
-    """A new in-memory database (the caller's) with `chain` applied, or the number of the
-    migration that fails and its error."""
+@contextmanager
+def on_chain(chain: tuple[str, ...]) -> Iterator[Any]:
+    """A cursor inside one transaction on an in-memory database with `chain` applied,
+    rolled back afterwards; or, instead of a cursor, (number, error) of the migration of
+    the chain that fails."""
     with _BUILT_LOCK:
         built = _built(chain)
         if isinstance(built, tuple):
-            return built
-        if chain not in _BUILT:  # not shared (it holds temporary objects): the caller's
-            return built
-        copy = _memory()
-        built.backup(copy)
-        return copy
+            yield built
+            return
+        _deadline(built)
+        cur = built.cursor()
+        cur.execute("BEGIN")
+        ended = False
+        try:
+            yield cur
+        finally:
+            ended = not built.in_transaction
+            if not ended:
+                built.execute("ROLLBACK")
+            built.set_progress_handler(None, 0)
+            if ended or chain not in _BUILT:  # possibly changed for good, or never shared
+                _BUILT.pop(chain, None)
+                built.close()
+        if ended:
+            raise SenateError("the migration ended the dry run's transaction",
+                              "a migration must not commit or roll back")
 
 
 def _memory() -> sqlite3.Connection:
@@ -108,12 +124,10 @@ def _built(chain: tuple[str, ...]) -> sqlite3.Connection | tuple[int, str]:
 
 
 @contextmanager
-def scratch(dialect: str, dsn: str | None, start: sqlite3.Connection | None = None
-            ) -> Iterator[Any]:
-    """A cursor inside one transaction on an empty database (SQLite: on `start`, a
-    database of the caller's, when given), rolled back afterwards."""
+def scratch(dialect: str, dsn: str | None) -> Iterator[Any]:
+    """A cursor inside one transaction on an empty database, rolled back afterwards."""
     if dialect == "sqlite":
-        conn = start if start is not None else _memory()
+        conn = _memory()
         _deadline(conn)
         try:
             lite = conn.cursor()
