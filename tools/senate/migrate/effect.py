@@ -113,13 +113,21 @@ def document(value: Any) -> Any:
     return value
 
 
-def snapshot(cur: Any, dialect: str, storage: Storage,
-             partial: frozenset[str] = frozenset()) -> Snapshot:
-    """Every table's rows; for the tables in `partial`, only the rows whose rowid is listed
-    in temp.senate_written (`watched`)."""
-    # Rows stay as the driver returns them; only rows that differ get a closer look (diff).
+Layout = tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]  # columns, keys
+
+
+def layout(cur: Any, dialect: str) -> Layout:
     columns = table_columns(cur, dialect)
-    keys = primary_keys(cur, dialect, list(columns))
+    return columns, primary_keys(cur, dialect, list(columns))
+
+
+def snapshot(cur: Any, dialect: str, storage: Storage,
+             partial: frozenset[str] = frozenset(), known: Layout | None = None) -> Snapshot:
+    """Every table's rows; for the tables in `partial`, only the rows whose rowid is listed
+    in temp.senate_written (`watched`). `known`: the tables' columns and keys, when the
+    caller knows the schema has not changed since it read them."""
+    # Rows stay as the driver returns them; only rows that differ get a closer look (diff).
+    columns, keys = known if known is not None else layout(cur, dialect)
     rows: dict[str, dict[Key, tuple[Any, ...]]] = {}
     counts: dict[str, int] = {}
     for table, cols in columns.items():
@@ -232,9 +240,8 @@ def watched(cur: Any, storage: Storage, run: Callable[[], R]) -> tuple[Snapshot,
     `run()`, once it is known which rows to read: the database is left at the state
     before, and the caller gets what `run()` returned.
     """
-    tables = [str(r[0]) for r in _cursor_rows(
-        cur, "SELECT name FROM main.sqlite_master WHERE type = 'table' "
-             "AND name NOT LIKE 'sqlite_%'")]
+    shape = layout(cur, "sqlite")
+    tables = list(shape[0])
     # No constraint on these: the conflict policy of the statement that fires a trigger
     # (INSERT OR REPLACE, OR IGNORE ...) overrides the trigger's own.
     cur.execute("CREATE TEMP TABLE senate_written (name TEXT, rid INTEGER)")
@@ -269,11 +276,11 @@ def watched(cur: Any, storage: Storage, run: Callable[[], R]) -> tuple[Snapshot,
     partial = frozenset() if altered else frozenset(
         t for t, was in watch.items()
         if t != storage.artifacts_table and _count(cur, t) == was + net.get(t, 0))
-    after = snapshot(cur, "sqlite", storage, partial)
+    after = snapshot(cur, "sqlite", storage, partial, None if altered else shape)
     cur.execute("ROLLBACK TO SAVEPOINT senate_watch")
     cur.execute("RELEASE SAVEPOINT senate_watch")
     cur.executemany("INSERT INTO senate_written VALUES (?, ?)", written)  # rolled back too
-    before = snapshot(cur, "sqlite", storage, partial)
+    before = snapshot(cur, "sqlite", storage, partial, shape)
     return before, after, result
 
 
