@@ -38,18 +38,17 @@ def test_writes_and_temporary_objects_are_rolled_back() -> None:
 
 
 def test_a_run_that_ends_the_transaction_is_refused_and_its_database_dropped() -> None:
-    with pytest.raises(SenateError, match="ended the dry run's transaction"):
-        with on_chain(CHAIN) as cur:
-            cur.execute("COMMIT")
-            cur.execute("INSERT INTO artifacts VALUES ('evil', '{}')")  # autocommit now
+    with pytest.raises(SenateError, match="ended the dry run's transaction"), \
+            on_chain(CHAIN) as cur:
+        cur.execute("COMMIT")
+        cur.execute("INSERT INTO artifacts VALUES ('evil', '{}')")  # autocommit now
     assert rows(CHAIN) == [("a", "{}")]  # built again from the chain, not the leftover
 
 
 def test_an_error_inside_leaves_the_database_as_it_was() -> None:
-    with pytest.raises(ValueError):
-        with on_chain(CHAIN) as cur:
-            cur.execute("DELETE FROM artifacts")
-            raise ValueError("boom")
+    with pytest.raises(ValueError), on_chain(CHAIN) as cur:
+        cur.execute("DELETE FROM artifacts")
+        raise ValueError("boom")
     assert rows(CHAIN) == [("a", "{}")]
 
 
