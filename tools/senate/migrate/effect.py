@@ -9,6 +9,7 @@ as parsed JSON, so re-serialising a document is not a change.
 from __future__ import annotations
 
 import json
+import secrets
 import sqlite3
 from collections import Counter
 from collections.abc import Callable
@@ -19,6 +20,14 @@ from senate.policy import Storage
 
 Key = tuple[Any, ...]
 R = TypeVar("R")
+# The names of the watch's own tables: no migration text can know them, so none can write
+# to them to hide what it wrote.
+_TAG = secrets.token_hex(4)
+WRITTEN, NET, WATCHED = (f"senate_{n}_{_TAG}" for n in ("written", "net", "watched"))
+
+
+def is_watch_object(name: str) -> bool:
+    return _TAG in name
 
 
 @dataclass(frozen=True)
@@ -123,9 +132,9 @@ def layout(cur: Any, dialect: str) -> Layout:
 
 def snapshot(cur: Any, dialect: str, storage: Storage,
              partial: frozenset[str] = frozenset(), known: Layout | None = None) -> Snapshot:
-    """Every table's rows; for the tables in `partial`, only the rows whose rowid is listed
-    in temp.senate_written (`watched`). `known`: the tables' columns and keys, when the
-    caller knows the schema has not changed since it read them."""
+    """Every table's rows; for the tables in `partial`, only the rows whose rowid the
+    watch recorded as written (`watched`). `known`: the tables' columns and keys, when
+    the caller knows the schema has not changed since it read them."""
     # Rows stay as the driver returns them; only rows that differ get a closer look (diff).
     columns, keys = known if known is not None else layout(cur, dialect)
     rows: dict[str, dict[Key, tuple[Any, ...]]] = {}
@@ -138,7 +147,7 @@ def snapshot(cur: Any, dialect: str, storage: Storage,
         select = f'SELECT {quoted} FROM "{table}"'
         if table in partial:
             name = table.replace("'", "''")
-            select += (f" WHERE rowid IN (SELECT rid FROM temp.senate_written "
+            select += (f" WHERE rowid IN (SELECT rid FROM temp.{WRITTEN} "
                        f"WHERE name = '{name}')")
         found = _cursor_rows(cur, select)
         for row in found:
@@ -232,44 +241,24 @@ def watched(cur: Any, storage: Storage, run: Callable[[], R]) -> tuple[Snapshot,
     """SQLite: snapshots before and after `run()` that read only the rows it wrote (and
     all the artifacts), so a long chain's registry and history rows cost nothing.
 
-    A temporary trigger on every table records the rowid of each row written (an update:
-    before and after). Rows no trigger saw are the same in both snapshots, so leaving them
-    out of both changes no count of the difference. When the schema changed (a table
-    created, dropped, renamed or altered: a new table carries no trigger), every table is
-    read whole. The snapshot before is read after rolling back to a savepoint set before
-    `run()`, once it is known which rows to read: the database is left at the state
-    before, and the caller gets what `run()` returned.
+    A temporary trigger on every table (`install_watch`) records the rowid of each row
+    written (an update: before and after). Rows no trigger saw are the same in both
+    snapshots, so leaving them out of both changes no count of the difference. When the
+    schema changed (a table created, dropped, renamed or altered: a new table carries no
+    trigger), every table is read whole. The snapshot before is read after rolling back
+    to a savepoint set before `run()`, once it is known which rows to read: the database
+    is left at the state before, and the caller gets what `run()` returned.
     """
     shape = layout(cur, "sqlite")
-    tables = list(shape[0])
-    # No constraint on these: the conflict policy of the statement that fires a trigger
-    # (INSERT OR REPLACE, OR IGNORE ...) overrides the trigger's own.
-    cur.execute("CREATE TEMP TABLE senate_written (name TEXT, rid INTEGER)")
-    cur.execute("CREATE TEMP TABLE senate_net (name TEXT, n INTEGER)")
-    watch: dict[str, int] = {}  # table -> its rows before run()
-    for n, table in enumerate(tables):
-        try:
-            watch[table] = _count(cur, table)
-            cur.execute(f'SELECT rowid FROM main."{table}" LIMIT 0')
-        except sqlite3.Error:  # a WITHOUT ROWID table: read whole
-            watch.pop(table, None)
-            continue
-        name = table.replace("'", "''")
-        for op, rids, step in (("INSERT", ("NEW",), 1), ("UPDATE", ("OLD", "NEW"), 0),
-                               ("DELETE", ("OLD",), -1)):
-            body = " ".join(f"INSERT INTO senate_written SELECT '{name}', {r}.rowid WHERE "
-                            f"NOT EXISTS (SELECT 1 FROM senate_written WHERE name = '{name}' "
-                            f"AND rid = {r}.rowid);" for r in rids)
-            body += (f" UPDATE senate_net SET n = n + {step} WHERE name = '{name}';"
-                     f" INSERT INTO senate_net SELECT '{name}', {step} WHERE NOT EXISTS "
-                     f"(SELECT 1 FROM senate_net WHERE name = '{name}');")
-            cur.execute(f'CREATE TEMP TRIGGER senate_w{n}_{op.lower()} AFTER {op} ON '
-                        f'main."{table}" BEGIN {body} END')
+    covered = install_watch(cur)
+    cur.execute(f"DELETE FROM {WRITTEN}")
+    cur.execute(f"DELETE FROM {NET}")
+    watch = {t: _count(cur, t) for t in covered}  # table -> its rows before run()
     version = _cursor_rows(cur, "PRAGMA main.schema_version")[0][0]
     cur.execute("SAVEPOINT senate_watch")
     result = run()
-    written = _cursor_rows(cur, "SELECT name, rid FROM senate_written")
-    net = {str(t): int(k) for t, k in _cursor_rows(cur, "SELECT name, n FROM senate_net")}
+    written = _cursor_rows(cur, f"SELECT name, rid FROM {WRITTEN}")
+    net = {str(t): int(k) for t, k in _cursor_rows(cur, f"SELECT name, n FROM {NET}")}
     altered = _cursor_rows(cur, "PRAGMA main.schema_version")[0][0] != version
     # A row deleted by a REPLACE conflict fires no trigger: the count then disagrees with
     # what the triggers saw, and that table is read whole.
@@ -279,9 +268,57 @@ def watched(cur: Any, storage: Storage, run: Callable[[], R]) -> tuple[Snapshot,
     after = snapshot(cur, "sqlite", storage, partial, None if altered else shape)
     cur.execute("ROLLBACK TO SAVEPOINT senate_watch")
     cur.execute("RELEASE SAVEPOINT senate_watch")
-    cur.executemany("INSERT INTO senate_written VALUES (?, ?)", written)  # rolled back too
+    cur.executemany(f"INSERT INTO {WRITTEN} VALUES (?, ?)", written)  # rolled back too
     before = snapshot(cur, "sqlite", storage, partial, shape)
     return before, after, result
+
+
+def install_watch(cur: Any) -> tuple[str, ...]:
+    """The temporary triggers `watched` reads (kept by a connection that is reused, so
+    that each dry run does not pay for them); the tables they cover."""
+    tables = tuple(table_columns(cur, "sqlite"))
+    if _cursor_rows(cur, "SELECT count(*) FROM sqlite_temp_master "
+                         f"WHERE name = '{WATCHED}'")[0][0]:
+        done = tuple(str(r[0]) for r in _cursor_rows(cur, f"SELECT name FROM {WATCHED}"))
+        if set(done) <= set(tables) and not set(tables) - set(done) - _rowless(cur, tables):
+            return done
+        for name, in _cursor_rows(cur, "SELECT name FROM sqlite_temp_master WHERE "
+                                       f"type = 'trigger' AND name LIKE 'senate_w_{_TAG}_%'"):
+            cur.execute(f'DROP TRIGGER temp."{name}"')
+        cur.execute(f"DROP TABLE {WATCHED}")
+        cur.execute(f"DROP TABLE {WRITTEN}")
+        cur.execute(f"DROP TABLE {NET}")
+    # No constraint on these: the conflict policy of the statement that fires a trigger
+    # (INSERT OR REPLACE, OR IGNORE ...) overrides the trigger's own.
+    cur.execute(f"CREATE TEMP TABLE {WRITTEN} (name TEXT, rid INTEGER)")
+    cur.execute(f"CREATE TEMP TABLE {NET} (name TEXT, n INTEGER)")
+    cur.execute(f"CREATE TEMP TABLE {WATCHED} (name TEXT)")
+    rowless = _rowless(cur, tables)
+    covered = tuple(t for t in tables if t not in rowless)  # WITHOUT ROWID: read whole
+    for n, table in enumerate(covered):
+        name = table.replace("'", "''")
+        cur.execute(f"INSERT INTO {WATCHED} VALUES (?)", (table,))
+        for op, rids, step in (("INSERT", ("NEW",), 1), ("UPDATE", ("OLD", "NEW"), 0),
+                               ("DELETE", ("OLD",), -1)):
+            body = " ".join(f"INSERT INTO {WRITTEN} SELECT '{name}', {r}.rowid WHERE "
+                            f"NOT EXISTS (SELECT 1 FROM {WRITTEN} WHERE name = '{name}' "
+                            f"AND rid = {r}.rowid);" for r in rids)
+            body += (f" UPDATE {NET} SET n = n + {step} WHERE name = '{name}';"
+                     f" INSERT INTO {NET} SELECT '{name}', {step} WHERE NOT EXISTS "
+                     f"(SELECT 1 FROM {NET} WHERE name = '{name}');")
+            cur.execute(f'CREATE TEMP TRIGGER senate_w_{_TAG}_{n}_{op.lower()} AFTER {op} ON '
+                        f'main."{table}" BEGIN {body} END')
+    return covered
+
+
+def _rowless(cur: Any, tables: tuple[str, ...]) -> set[str]:
+    out = set()
+    for table in tables:
+        try:
+            cur.execute(f'SELECT rowid FROM main."{table}" LIMIT 0')
+        except sqlite3.Error:
+            out.add(table)
+    return out
 
 
 def _count(cur: Any, table: str) -> int:

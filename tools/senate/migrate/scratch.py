@@ -102,9 +102,17 @@ def _built(chain: tuple[str, ...]) -> sqlite3.Connection | tuple[int, str]:
     for prefix, conn in _BUILT.items():
         if start < len(prefix) <= len(chain) and chain[:len(prefix)] == prefix:
             start, base = len(prefix), conn
-    built = _memory()
-    if base is not None:
-        base.backup(built)
+    from senate.migrate.effect import install_watch, is_watch_object
+
+    if base is not None and base is list(_BUILT.values())[-1]:
+        # main moved on: extend the newest database in place (copying it would cost what
+        # the chain weighs, every time)
+        _BUILT.pop(chain[:start])
+        built = base
+    else:
+        built = _memory()
+        if base is not None:
+            base.backup(built)
     _deadline(built)
     cur = built.cursor()
     for number in range(start, len(chain)):
@@ -115,8 +123,12 @@ def _built(chain: tuple[str, ...]) -> sqlite3.Connection | tuple[int, str]:
     built.set_progress_handler(None, 0)
     # A temporary object lives in the connection, not in the database a backup copies:
     # such a chain is not shared, so a copy can never differ from a replay.
-    if cur.execute("SELECT count(*) FROM sqlite_temp_master").fetchone()[0]:
+    temporary = [n for n, in cur.execute("SELECT name FROM sqlite_temp_master")
+                 if not is_watch_object(str(n))]
+    if temporary:
         return built
+
+    install_watch(cur)  # outside any transaction: kept for every dry run on this chain
     if len(_BUILT) >= KEEP_BUILT:
         _BUILT.pop(next(iter(_BUILT))).close()
     _BUILT[chain] = built
