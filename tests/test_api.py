@@ -12,6 +12,7 @@ import httpx
 import pytest
 from apikit import serve_in_thread
 from conftest import RATIONALE, Governed, open_add_field
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from votekit import content_id, git, tip
 
 from senate import sshsig
@@ -396,3 +397,43 @@ def test_deep_json_is_bounded(governed: Governed, client: SenateClient, url: str
         k: v for k, v in draft.items() if k != "proposer_key"}, field_spec=nest(60))
     assert httpx.get(f"{url}/api/senate/schema-proposal/{made['id']}").status_code == 200
     assert httpx.get(f"{url}/senate/proposals/{made['id']}").status_code == 200
+
+
+# -- a new key co-signs a governance proposal through the API -------------------------
+def test_a_new_key_cosigns_through_the_api_and_nothing_else_does(
+    governed: Governed, cli: Any, client: SenateClient
+) -> None:
+    from votekit import vote
+
+    g = governed
+    opened = cli("--repo", g.path, "govern", "add", f"dave={g.keys['dave'].public}",
+                 "--key", g.keys["alice"].private, "--rationale",
+                 "Dave reviews statistics; use case: power analyses.", "--json")
+    assert opened.code == 0, opened.out + opened.err
+    pid = opened.json()["id"]
+    for agent in ("alice", "bob", "carol"):
+        vote(g, pid, agent, "approve")
+    waiting = cli("--repo", g.path, "tally", pid, "--json").json()
+    assert waiting["status"] != "approved" and "co-sign" in " ".join(waiting["problems"])
+    before = (objects(g), all_refs(g))
+    # the new key may only approve; an outsider's key, even claiming dave's name, is refused
+    outsider = Ed25519PrivateKey.generate()
+    for attempt in (lambda: client.cosign(pid, outsider, "dave"),
+                    lambda: client.cosign(pid, outsider, "mallory")):
+        with pytest.raises(ApiError) as refused:
+            attempt()
+        assert refused.value.status == 403 and refused.value.reason == "unknown_key"
+    me = Identity("dave", default_email("dave"), 1_800_000_000)
+    t = tip(g, pid)
+    rejecting = sign_commit(key(g, "dave"), commit_bytes(
+        g.git.commit_tree(t), [t], me, me,
+        format_vote_message(pid, "reject", content_id(g, pid), "no")))
+    answer = client.http.post(f"/api/senate/schema-proposal/{pid}/vote",
+                              json={"commit": rejecting.decode()})
+    assert answer.status_code == 403, answer.text
+    assert (objects(g), all_refs(g)) == before  # refusals write nothing
+    written = client.cosign(pid, key(g, "dave"), "dave", reason="my key")
+    assert written["agent"] == "dave" and written["tally"]["status"] == "approved"
+    assert written["tally"]["governance"]["cosigned"] == ["dave"]
+    assert cli("--repo", g.path, "merge", pid, "--json").code == 0
+    assert cli("--repo", g.path, "audit").code == 0

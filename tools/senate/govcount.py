@@ -92,22 +92,35 @@ def _cosigned(
 ) -> dict[str, str]:
     """Commit -> agent, for each valid approve ballot signed by a key the change adds or
     rotates, on the current content."""
-    wanted = cosigning_keys(current, proposed)
-    if not wanted:
-        return {}
-    keys = KeyRing(proposed)
-    ctx = BranchContext(ref.id, content_id, proposed, opened_at, None, None)
     data = {link.commit: link.data for link in ref.lineage.links}
     out: dict[str, str] = {}
     for b in ballots:
         raw = data.get(b.commit)
-        if b.kind != "vote" or b.problem not in ("unknown_key", "bad_signature") or raw is None:
+        if raw is None:
             continue
-        again = examine(b.commit, raw, True, ctx, keys)
-        # proof of possession needs no voting right: a member added without one co-signs too
-        if (again.problem in (None, "no_vote_right") and again.vote == "approve"
-                and again.agent is not None):
-            agent = proposed.agent(again.agent)
-            if agent is not None and wanted.get(agent.key.blob) == agent.name:
-                out[b.commit] = agent.name
+        name = cosign_of(ref.id, b, raw, proposed, current, content_id, opened_at)
+        if name is not None:
+            out[b.commit] = name
     return out
+
+
+def cosign_of(
+    proposal_id: str, ballot: Ballot, raw: bytes, proposed: Policy, current: Policy,
+    content_id: str, opened_at: int | None,
+) -> str | None:
+    """The agent whose new key co-signs with `ballot` (the counter's verdict on `raw`
+    under main's roster), or None: an approve vote on the current content, signed by a key
+    the change adds or rotates. The counter and the API's ballot check both ask this."""
+    wanted = cosigning_keys(current, proposed)
+    if (not wanted or ballot.kind != "vote"
+            or ballot.problem not in ("unknown_key", "bad_signature")):
+        return None
+    ctx = BranchContext(proposal_id, content_id, proposed, opened_at, None, None)
+    again = examine(ballot.commit, raw, True, ctx, KeyRing(proposed))
+    # proof of possession needs no voting right: a member added without one co-signs too
+    if (again.problem in (None, "no_vote_right") and again.vote == "approve"
+            and again.agent is not None):
+        agent = proposed.agent(again.agent)
+        if agent is not None and wanted.get(agent.key.blob) == agent.name:
+            return agent.name
+    return None

@@ -9,7 +9,7 @@ moved by compare-and-swap. A crash between the two leaves an unreferenced object
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from senate.api.lock import repo_lock
@@ -87,7 +87,10 @@ def accept_ballot(
     if ballot.touches_files:
         raise Rejected("changes_files", "a vote or comment commit must not change files")
     if ballot.problem is not None:
-        raise ballot_rejection(ballot.problem, ballot.detail)
+        cosigner = _cosigner(git, ref, ballot, data, policy, found)
+        if cosigner is None:
+            raise ballot_rejection(ballot.problem, ballot.detail)
+        ballot = replace(ballot, agent=cosigner)  # counted as the proof of its new key
     if ballot.kind != kind:
         raise Rejected("wrong_kind", f"this endpoint takes a {kind}; the commit is a "
                        f"{ballot.kind}")
@@ -99,3 +102,19 @@ def accept_ballot(
         git.write_raw_commit(data)
         git.update_ref(branch_ref(proposal_id), oid, ref.tip)
     return oid, ballot
+
+
+def _cosigner(git: GitRepo, ref: ProposalRef, ballot: Ballot, data: bytes, policy: Any,
+              found: Any) -> str | None:
+    """Who co-signs with `ballot`, refused under main's roster, when it is the proof of a
+    key the governance proposal adds or rotates (the counter's own test, on the bytes
+    received); None otherwise."""
+    from senate.govcount import cosign_of, proposed_policy
+
+    if ref.meta(git).proposal_type != "governance":
+        return None
+    proposed = proposed_policy(git, ref)
+    if proposed is None:
+        return None
+    return cosign_of(ref.id, ballot, data, proposed, policy, found.content_id,
+                     found.judgement.opened_at)

@@ -119,6 +119,15 @@ class SenateClient:
         """Cast a signed vote; `key` is a loaded key or the path of the key file."""
         return self._ballot(proposal_id, as_key(key), decision, reason, "vote")
 
+    def cosign(self, proposal_id: str, key: KeyLike, name: str, email: str | None = None,
+               reason: str = "") -> dict[str, Any]:
+        """Approve with the new key of `name`, which a governance proposal adds or
+        rotates (proof of possession); the key is not on main's roster yet."""
+        from senate.policy import default_email
+
+        return self._ballot(proposal_id, as_key(key), "approve", reason, "vote",
+                            (name, email or default_email(name)))
+
     def comment(self, proposal_id: str, key: KeyLike, text: str) -> dict[str, Any]:
         return self._ballot(proposal_id, as_key(key), None, text, "comment")
 
@@ -143,8 +152,8 @@ class SenateClient:
         raise ApiError(409, "conflict", f"main kept moving: {self.attempts} attempts", None)
 
     def _ballot(self, proposal_id: str, key: Ed25519PrivateKey, decision: VoteValue | None,
-                reason: str, kind: str) -> dict[str, Any]:
-        name, email = self.identity(key)
+                reason: str, kind: str, who: tuple[str, str] | None = None) -> dict[str, Any]:
+        name, email = who or self.identity(key)
         state = self.head(proposal_id)
         for attempt in range(self.attempts):
             message = format_vote_message(proposal_id, decision, state["content_id"], reason)
