@@ -57,6 +57,12 @@ class Person:
         return pygit2.Signature(self.name, self.email, when, self.offset_minutes)
 
 
+# libgit2 keeps in its object cache only trees under 4 KB by default; main's proposals/
+# folder outgrows that after ~100 proposals, and every read of a file under it would then
+# inflate the whole folder again.
+pygit2.settings.cache_object_limit(ObjectType.TREE, 4 << 20)
+
+
 class _Replacing(dict[str, Any]):
     """Removals inside a folder, and of a file of the folder's name (one of them is there)."""
 
