@@ -289,3 +289,35 @@ def test_this_projects_own_history_passes_the_audit_once_adopted(
     verified = cli("--repo", clone, "migrate", "verify", "--json")
     assert verified.code == 0 and verified.json()["steps"], verified.out
     assert audit(cli, clone)["ok"]
+
+
+def test_a_refused_adoption_is_not_remembered_for_another_line_from_the_same_root(
+    cli: Any, tmp_path: Path, keys: dict[str, Key]
+) -> None:
+    """Found in review: where governance starts was remembered by the root commit, so a
+    refused adoption on one line (a forged one, start: the root) made a sound adoption on
+    another line from that root (a clone, in the same process) start at the root too."""
+    from senate.migrate import generate
+
+    first = tmp_path / "legacy"
+    repo = legacy_repo(first)
+    second = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(first), str(second)], check=True)
+    tip = repo.resolve("main")
+    policy = HAND_POLICY.format(key=key_line(keys["alice"])).replace(
+        "format = 1\n", f'format = 1\nadopted_after = "{tip}"\n')
+    forged = make_commit(Governed(first, keys), tip, "adopt\n", signer=None,
+                         author=("alice", "alice@agents.invalid"),
+                         changes={POLICY_FILE: policy.encode()})
+    repo.update_ref("refs/heads/main", forged, tip)
+    result = cli("adopt", second, *agent_args(keys, "alice", "bob", "carol"),
+                 "--key", keys["alice"].private, "--json")
+    assert result.code == 0, result.out + result.err
+    clone = GitRepo.open(second)
+    adoption = clone.resolve("main")
+    root = list(repo.first_parent_history(tip))[-1]
+    for order in ((repo, clone), (clone, repo)):
+        generate._STARTS.clear()
+        for r in order:
+            expected = root if r is repo else adoption
+            assert generate.root_commit(r, r.resolve("main")) == expected

@@ -3,11 +3,13 @@ in the process): nothing a dry run does may outlive it, or reach another proposa
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from senate.errors import SenateError
 from senate.migrate import scratch
-from senate.migrate.scratch import on_chain
+from senate.migrate.scratch import on_chain, run_statements
 
 CHAIN = ("CREATE TABLE artifacts (id TEXT PRIMARY KEY, metadata TEXT);",
          "INSERT INTO artifacts VALUES ('a', '{}');")
@@ -38,8 +40,12 @@ def test_writes_and_temporary_objects_are_rolled_back() -> None:
 
 
 def test_a_run_that_ends_the_transaction_is_refused_and_its_database_dropped() -> None:
+    with on_chain(CHAIN) as cur, pytest.raises(sqlite3.DatabaseError, match="not authorized"):
+        cur.execute("COMMIT")  # the authorizer refuses it first
+    # and were the authorizer bypassed, the end of the transaction is still noticed
     with pytest.raises(SenateError, match="ended the dry run's transaction"), \
             on_chain(CHAIN) as cur:
+        cur.connection.set_authorizer(None)
         cur.execute("COMMIT")
         cur.execute("INSERT INTO artifacts VALUES ('evil', '{}')")  # autocommit now
     assert rows(CHAIN) == [("a", "{}")]  # built again from the chain, not the leftover
@@ -63,3 +69,38 @@ def test_a_failing_chain_names_the_migration() -> None:
     with on_chain((*CHAIN, "INSERT INTO nowhere VALUES (1);")) as cur:
         assert isinstance(cur, tuple)
         assert cur[0] == 2 and "nowhere" in cur[1]
+
+
+def test_ending_the_transaction_and_opening_another_is_refused() -> None:
+    # found in review: a migration that commits and begins again would have left the
+    # shared database changed for every later dry run
+    with on_chain(CHAIN) as cur:
+        assert not isinstance(cur, tuple)
+        failed = run_statements(cur, "sqlite",
+                                "INSERT INTO artifacts VALUES ('evil', '{}');\n"
+                                "END TRANSACTION;\nBEGIN IMMEDIATE;\nSAVEPOINT proposal;",
+                                "proposal")
+        assert failed is not None and "not authorized" in failed[1]
+    assert rows(CHAIN) == [("a", "{}")]
+
+
+@pytest.mark.parametrize(("pragma", "probe", "fresh_value"), [
+    ("PRAGMA case_sensitive_like = ON", "SELECT 'A' LIKE 'a'", 1),
+    ("PRAGMA query_only = ON", "SELECT 0", 0),
+    ("PRAGMA recursive_triggers = ON", "SELECT 0", 0),
+    ("ATTACH DATABASE ':memory:' AS other", "SELECT 0", 0),
+])
+def test_no_connection_setting_outlives_a_dry_run(pragma: str, probe: str,
+                                                  fresh_value: int) -> None:
+    with on_chain(CHAIN) as cur:
+        assert not isinstance(cur, tuple)
+        with pytest.raises(sqlite3.DatabaseError, match="not authorized"):
+            cur.execute(pragma)
+    with on_chain(CHAIN) as cur:
+        assert not isinstance(cur, tuple)
+        assert cur.execute(probe).fetchone()[0] == fresh_value
+
+
+def test_a_chain_that_changes_a_connection_setting_fails_to_build() -> None:
+    with on_chain((*CHAIN, "PRAGMA recursive_triggers = ON;")) as cur:
+        assert isinstance(cur, tuple) and cur[0] == 2 and "not authorized" in cur[1]

@@ -5,9 +5,11 @@ including statements the classifier would refuse: the measurement must not depen
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 
 import pytest
 
+from senate.migrate import effect
 from senate.migrate.effect import diff, snapshot, watched
 from senate.policy import Storage
 
@@ -57,18 +59,18 @@ CASES = [
 ]
 
 
-def _db() -> sqlite3.Cursor:
+def _db(extra: tuple[str, ...] = ()) -> sqlite3.Cursor:
     conn = sqlite3.connect(":memory:", isolation_level=None)
     cur = conn.cursor()
     cur.execute("BEGIN")
-    for stmt in SETUP:
+    for stmt in (*SETUP, *extra):
         cur.execute(stmt)
     return cur
 
 
-@pytest.mark.parametrize("sql", CASES)
-def test_watched_snapshots_measure_what_full_snapshots_measure(sql: str) -> None:
-    cur = _db()
+def _same_as_full(sql: str, extra: tuple[str, ...] = (),
+                  tamper: Callable[[], str] | None = None) -> None:
+    cur = _db(extra)
     full_before = snapshot(cur, "sqlite", STORAGE)
     cur.execute("SAVEPOINT t")
     for stmt in sql.split("; "):
@@ -77,7 +79,7 @@ def test_watched_snapshots_measure_what_full_snapshots_measure(sql: str) -> None
     cur.execute("ROLLBACK TO SAVEPOINT t")
 
     def run() -> str:
-        for stmt in sql.split("; "):
+        for stmt in ([tamper()] if tamper else []) + sql.split("; "):
             cur.execute(stmt)
         return "ran"
 
@@ -85,6 +87,53 @@ def test_watched_snapshots_measure_what_full_snapshots_measure(sql: str) -> None
     assert result == "ran"
     assert diff(before, after) == full
     assert before.artifacts == full_before.artifacts
+
+
+@pytest.mark.parametrize("sql", CASES)
+def test_watched_snapshots_measure_what_full_snapshots_measure(sql: str) -> None:
+    _same_as_full(sql)
+
+
+FTS = ("CREATE VIRTUAL TABLE search USING fts5(body)", "INSERT INTO search VALUES ('hello')",
+       "SAVEPOINT flush", "RELEASE flush")
+ROWID_COLUMN = ("CREATE TABLE notes (k TEXT PRIMARY KEY, rowid TEXT, v TEXT)",
+                "INSERT INTO notes VALUES ('n1', NULL, 'old'), ('n2', '7', 'old')")
+
+
+@pytest.mark.parametrize(("sql", "extra"), [
+    # a column named rowid: there `rowid` is the column, not the row (found in review)
+    ("UPDATE notes SET v = 'new' WHERE k = 'n1'", ROWID_COLUMN),
+    ("DELETE FROM notes WHERE k = 'n1'; INSERT INTO notes VALUES ('n3', NULL, 'x')",
+     ROWID_COLUMN),
+    # a temporary table shadowing a main one
+    ("CREATE TEMP TABLE schema_registry AS SELECT * FROM main.schema_registry WHERE 0", ()),
+    ("CREATE TEMP TABLE artifacts (id TEXT); DELETE FROM main.artifacts", ()),
+    # a virtual table: no trigger can sit on it, and it writes its shadow tables itself
+    # (the savepoint flushes FTS5's pending terms into its shadow tables, as the watch's
+    # own savepoint would: both sides then start from the same bytes)
+    ("UPDATE artifacts SET metadata = '{}'", FTS),
+    ("INSERT INTO search VALUES ('more')", FTS),
+    ("INSERT INTO t_rowless VALUES (2)",
+     ("CREATE TABLE t_rowless (a INT PRIMARY KEY) WITHOUT ROWID",)),
+])
+def test_tables_the_triggers_cannot_name_rows_of_are_read_whole(
+    sql: str, extra: tuple[str, ...]
+) -> None:
+    _same_as_full(sql, extra)
+
+
+def _trigger_name() -> str:
+    return f"senate_w_{effect._TAG}_1_update"
+
+
+@pytest.mark.parametrize("tamper", [
+    # even a migration that knew the watch's names: the temp schema changed, read whole
+    lambda: f"DROP TRIGGER temp.{_trigger_name()}",
+    lambda: (f"CREATE TEMP TRIGGER forget AFTER UPDATE ON main.schema_registry BEGIN "
+             f"DELETE FROM {effect.WRITTEN}; UPDATE {effect.NET} SET n = 0; END"),
+])
+def test_a_migration_that_disarms_the_watch_is_read_whole(tamper: Callable[[], str]) -> None:
+    _same_as_full("UPDATE schema_registry SET schema_json = 'gone'", tamper=tamper)
 
 
 def test_rows_not_written_are_counted_not_read() -> None:

@@ -57,12 +57,13 @@ def check_schema(schema: dict[str, Any], source: str) -> None:
 # anchor), so a subschema's validity depends on its own content alone. A schema that gains
 # one field re-checks that field and its own keywords, not the fifty fields it had: that is
 # what makes re-counting every merge of a long history affordable.
-_VALID: set[str] = set()
+_VALID: set[bytes] = set()  # digests: the memory is bounded whatever the schemas weigh
 _VALID_MAX = 200_000
 
 
 @cache
 def _metaschema_validator() -> Any:
+    import hashlib
     import json
 
     import jsonschema
@@ -75,7 +76,8 @@ def _metaschema_validator() -> Any:
             yield from original(validator, ref, instance, schema)
             return
         try:
-            key = json.dumps(instance, sort_keys=True, separators=(",", ":"))
+            text = json.dumps(instance, sort_keys=True, separators=(",", ":"))
+            key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest()
         except (TypeError, ValueError):  # not plain JSON: no memo, the full check
             yield from original(validator, ref, instance, schema)
             return

@@ -72,12 +72,18 @@ def _cursor_rows(cur: Any, sql: str) -> list[tuple[Any, ...]]:
     return [tuple(r) for r in cur.fetchall()]
 
 
+def q(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def table_columns(cur: Any, dialect: str) -> dict[str, tuple[str, ...]]:
     if dialect == "sqlite":
+        # main only, named so: a temporary table of the same name would shadow it
         names = [str(r[0]) for r in _cursor_rows(
-            cur, "SELECT name FROM sqlite_master WHERE type = 'table' "
+            cur, "SELECT name FROM main.sqlite_master WHERE type = 'table' "
                  "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
-        return {n: tuple(str(r[1]) for r in _cursor_rows(cur, f'PRAGMA table_info("{n}")'))
+        return {n: tuple(str(r[1]) for r in _cursor_rows(cur, f"PRAGMA main.table_info({q(n)})"))
                 for n in names}
     out: dict[str, list[str]] = {}
     for table, column in _cursor_rows(
@@ -93,7 +99,7 @@ def primary_keys(cur: Any, dialect: str, tables: list[str]) -> dict[str, tuple[s
     if dialect == "sqlite":
         keys = {}
         for t in tables:
-            info = _cursor_rows(cur, f'PRAGMA table_info("{t}")')
+            info = _cursor_rows(cur, f"PRAGMA main.table_info({q(t)})")
             keys[t] = tuple(str(r[1]) for r in sorted(info, key=lambda r: r[5]) if r[5])
         return keys
     found: dict[str, list[str]] = {t: [] for t in tables}
@@ -140,11 +146,12 @@ def snapshot(cur: Any, dialect: str, storage: Storage,
     rows: dict[str, dict[Key, tuple[Any, ...]]] = {}
     counts: dict[str, int] = {}
     for table, cols in columns.items():
-        quoted = ", ".join(f'"{c}"' for c in cols)
+        quoted = ", ".join(q(c) for c in cols)
         key_at = [cols.index(k) for k in keys.get(table, ()) if k in cols]
         by_key: dict[Key, tuple[Any, ...]] = {}
         seen: Counter[str] = Counter()
-        select = f'SELECT {quoted} FROM "{table}"'
+        where = f"main.{q(table)}" if dialect == "sqlite" else q(table)
+        select = f"SELECT {quoted} FROM {where}"
         if table in partial:
             name = table.replace("'", "''")
             select += (f" WHERE rowid IN (SELECT rid FROM temp.{WRITTEN} "
@@ -158,7 +165,7 @@ def snapshot(cur: Any, dialect: str, storage: Storage,
                 seen[text] += 1
                 by_key[(text, seen[text])] = row
         rows[table] = by_key
-        counts[table] = (int(_cursor_rows(cur, f'SELECT count(*) FROM "{table}"')[0][0])
+        counts[table] = (int(_cursor_rows(cur, f"SELECT count(*) FROM {where}")[0][0])
                          if table in partial else len(found))
     s = storage
     artifacts: dict[str, tuple[str, Any]] = {}
@@ -250,16 +257,20 @@ def watched(cur: Any, storage: Storage, run: Callable[[], R]) -> tuple[Snapshot,
     is left at the state before, and the caller gets what `run()` returned.
     """
     shape = layout(cur, "sqlite")
-    covered = install_watch(cur)
-    cur.execute(f"DELETE FROM {WRITTEN}")
-    cur.execute(f"DELETE FROM {NET}")
+    covered = install_watch(cur, shape[0])
+    cur.execute(f"DELETE FROM temp.{WRITTEN}")
+    cur.execute(f"DELETE FROM temp.{NET}")
     watch = {t: _count(cur, t) for t in covered}  # table -> its rows before run()
+    temp_version = _cursor_rows(cur, "PRAGMA temp.schema_version")[0][0]
     version = _cursor_rows(cur, "PRAGMA main.schema_version")[0][0]
     cur.execute("SAVEPOINT senate_watch")
     result = run()
-    written = _cursor_rows(cur, f"SELECT name, rid FROM {WRITTEN}")
-    net = {str(t): int(k) for t, k in _cursor_rows(cur, f"SELECT name, n FROM {NET}")}
-    altered = _cursor_rows(cur, "PRAGMA main.schema_version")[0][0] != version
+    written = _cursor_rows(cur, f"SELECT name, rid FROM temp.{WRITTEN}")
+    net = {str(t): int(k) for t, k in _cursor_rows(cur, f"SELECT name, n FROM temp.{NET}")}
+    # A schema change in main (a table without triggers may now exist) or in temp (the
+    # watch itself touched, a table shadowed): nothing the triggers saw can be trusted.
+    altered = (_cursor_rows(cur, "PRAGMA main.schema_version")[0][0] != version
+               or _cursor_rows(cur, "PRAGMA temp.schema_version")[0][0] != temp_version)
     # A row deleted by a REPLACE conflict fires no trigger: the count then disagrees with
     # what the triggers saw, and that table is read whole.
     partial = frozenset() if altered else frozenset(
@@ -268,58 +279,76 @@ def watched(cur: Any, storage: Storage, run: Callable[[], R]) -> tuple[Snapshot,
     after = snapshot(cur, "sqlite", storage, partial, None if altered else shape)
     cur.execute("ROLLBACK TO SAVEPOINT senate_watch")
     cur.execute("RELEASE SAVEPOINT senate_watch")
-    cur.executemany(f"INSERT INTO {WRITTEN} VALUES (?, ?)", written)  # rolled back too
+    cur.executemany(f"INSERT INTO temp.{WRITTEN} VALUES (?, ?)", written)  # rolled back too
     before = snapshot(cur, "sqlite", storage, partial, shape)
     return before, after, result
 
 
-def install_watch(cur: Any) -> tuple[str, ...]:
+def install_watch(cur: Any, columns: dict[str, tuple[str, ...]] | None = None
+                  ) -> tuple[str, ...]:
     """The temporary triggers `watched` reads (kept by a connection that is reused, so
     that each dry run does not pay for them); the tables they cover."""
-    tables = tuple(table_columns(cur, "sqlite"))
-    if _cursor_rows(cur, "SELECT count(*) FROM sqlite_temp_master "
+    wanted = _watchable(cur, columns if columns is not None else table_columns(cur, "sqlite"))
+    if _cursor_rows(cur, "SELECT count(*) FROM temp.sqlite_master "
                          f"WHERE name = '{WATCHED}'")[0][0]:
-        done = tuple(str(r[0]) for r in _cursor_rows(cur, f"SELECT name FROM {WATCHED}"))
-        if set(done) <= set(tables) and not set(tables) - set(done) - _rowless(cur, tables):
-            return done
-        for name, in _cursor_rows(cur, "SELECT name FROM sqlite_temp_master WHERE "
+        rows = _cursor_rows(cur, f"SELECT name, ok FROM temp.{WATCHED}")
+        if tuple(str(r[0]) for r in rows) == wanted:
+            return tuple(str(r[0]) for r in rows if r[1])
+        for name, in _cursor_rows(cur, "SELECT name FROM temp.sqlite_master WHERE "
                                        f"type = 'trigger' AND name LIKE 'senate_w_{_TAG}_%'"):
-            cur.execute(f'DROP TRIGGER temp."{name}"')
-        cur.execute(f"DROP TABLE {WATCHED}")
-        cur.execute(f"DROP TABLE {WRITTEN}")
-        cur.execute(f"DROP TABLE {NET}")
+            cur.execute(f"DROP TRIGGER temp.{q(str(name))}")
+        for table in (WATCHED, WRITTEN, NET):
+            cur.execute(f"DROP TABLE temp.{table}")
     # No constraint on these: the conflict policy of the statement that fires a trigger
     # (INSERT OR REPLACE, OR IGNORE ...) overrides the trigger's own.
     cur.execute(f"CREATE TEMP TABLE {WRITTEN} (name TEXT, rid INTEGER)")
     cur.execute(f"CREATE TEMP TABLE {NET} (name TEXT, n INTEGER)")
-    cur.execute(f"CREATE TEMP TABLE {WATCHED} (name TEXT)")
-    rowless = _rowless(cur, tables)
-    covered = tuple(t for t in tables if t not in rowless)  # WITHOUT ROWID: read whole
-    for n, table in enumerate(covered):
+    cur.execute(f"CREATE TEMP TABLE {WATCHED} (name TEXT, ok INTEGER)")
+    covered = []
+    for n, table in enumerate(wanted):
         name = table.replace("'", "''")
-        cur.execute(f"INSERT INTO {WATCHED} VALUES (?)", (table,))
-        for op, rids, step in (("INSERT", ("NEW",), 1), ("UPDATE", ("OLD", "NEW"), 0),
-                               ("DELETE", ("OLD",), -1)):
-            body = " ".join(f"INSERT INTO {WRITTEN} SELECT '{name}', {r}.rowid WHERE "
-                            f"NOT EXISTS (SELECT 1 FROM {WRITTEN} WHERE name = '{name}' "
-                            f"AND rid = {r}.rowid);" for r in rids)
-            body += (f" UPDATE {NET} SET n = n + {step} WHERE name = '{name}';"
-                     f" INSERT INTO {NET} SELECT '{name}', {step} WHERE NOT EXISTS "
-                     f"(SELECT 1 FROM {NET} WHERE name = '{name}');")
-            cur.execute(f'CREATE TEMP TRIGGER senate_w_{_TAG}_{n}_{op.lower()} AFTER {op} ON '
-                        f'main."{table}" BEGIN {body} END')
-    return covered
-
-
-def _rowless(cur: Any, tables: tuple[str, ...]) -> set[str]:
-    out = set()
-    for table in tables:
         try:
-            cur.execute(f'SELECT rowid FROM main."{table}" LIMIT 0')
+            for op, rids, step in (("INSERT", ("NEW",), 1), ("UPDATE", ("OLD", "NEW"), 0),
+                                   ("DELETE", ("OLD",), -1)):
+                # (a trigger's body may not qualify the tables it writes; these names
+                # exist in temp only)
+                body = " ".join(
+                    f"INSERT INTO {WRITTEN} SELECT '{name}', {r}.rowid WHERE NOT EXISTS "
+                    f"(SELECT 1 FROM {WRITTEN} WHERE name = '{name}' AND rid = {r}.rowid);"
+                    for r in rids)
+                body += (f" UPDATE {NET} SET n = n + {step} WHERE name = '{name}';"
+                         f" INSERT INTO {NET} SELECT '{name}', {step} WHERE NOT EXISTS "
+                         f"(SELECT 1 FROM {NET} WHERE name = '{name}');")
+                cur.execute(f"CREATE TEMP TRIGGER senate_w_{_TAG}_{n}_{op.lower()} AFTER {op} "
+                            f"ON main.{q(table)} BEGIN {body} END")
+        except sqlite3.Error:  # a table no trigger can sit on: read whole
+            ok = False
+        else:
+            ok = True
+            covered.append(table)
+        cur.execute(f"INSERT INTO temp.{WATCHED} VALUES (?, ?)", (table, int(ok)))
+    return tuple(covered)
+
+
+_ROWID_NAMES = {"rowid", "oid", "_rowid_"}
+
+
+def _watchable(cur: Any, columns: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """The tables whose rows a trigger can name by rowid."""
+    if _cursor_rows(cur, "SELECT count(*) FROM main.sqlite_master "
+                         "WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL%'")[0][0]:
+        return ()  # a virtual table writes its shadow tables itself: read everything whole
+    out = []
+    for table, cols in columns.items():
+        if _ROWID_NAMES & {c.lower() for c in cols}:
+            continue  # there `rowid` names the column, not the row
+        try:
+            cur.execute(f"SELECT rowid FROM main.{q(table)} LIMIT 0")
         except sqlite3.Error:
-            out.add(table)
-    return out
+            continue  # WITHOUT ROWID
+        out.append(table)
+    return tuple(out)
 
 
 def _count(cur: Any, table: str) -> int:
-    return int(_cursor_rows(cur, f'SELECT count(*) FROM main."{table}"')[0][0])
+    return int(_cursor_rows(cur, f"SELECT count(*) FROM main.{q(table)}")[0][0])

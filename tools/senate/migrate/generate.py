@@ -169,12 +169,16 @@ def root_commit(git: GitRepo, tip: str) -> str:
     if known is not None and known[0] < len(line) and line[known[0]] == known[1]:
         return known[1]
     start = governance_start(git, list(line))
-    if start.adoption or start.claimed_by:  # found: the scan from the root stops there
-        _STARTS[line[0]] = (start.index, line[start.index])
+    if start.adoption is not None:
+        # The scan from the root stops at the first adoption: on any line holding that
+        # commit at that place, the commits before it are the same, and so is the answer.
+        # (A refused adoption starts governance at the root; not remembered, since a line
+        # without that commit may hold a sound one.)
+        _STARTS[line[0]] = (start.index, start.adoption)
     return line[start.index]
 
 
-# root commit -> (index, commit) where governance starts on every line from that root
+# root commit -> (index, adoption commit) where governance starts on lines holding it
 _STARTS: dict[str, tuple[int, str]] = {}
 
 

@@ -47,6 +47,25 @@ def _errors(dialect: str) -> tuple[type[Exception], ...]:
     return (psycopg.Error,)
 
 
+# What the dry run itself reads (table_info takes a table name; schema_version, read with
+# no value, only reads); every other PRAGMA would change the connection for the next dry
+# run, and a rollback does not undo it.
+READ_PRAGMAS = frozenset({"table_info", "schema_version"})
+
+
+def _guard(action: int, arg1: str | None, arg2: str | None, _db: str | None,
+           _source: str | None) -> int:
+    """SQLite's authorizer while migrations run on a scratch database: nothing may end the
+    one transaction (and so commit into a database other dry runs share), attach a file,
+    or change a connection setting. A refused statement fails like any error."""
+    if action in (sqlite3.SQLITE_TRANSACTION, sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH):
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_PRAGMA and (
+            arg1 not in READ_PRAGMAS or (arg1 == "schema_version" and arg2 is not None)):
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
+
+
 def _deadline(conn: sqlite3.Connection) -> None:
     deadline = time.monotonic() + TIME_LIMIT_S
     conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
@@ -74,10 +93,12 @@ def on_chain(chain: tuple[str, ...]) -> Iterator[Any]:
         _deadline(built)
         cur = built.cursor()
         cur.execute("BEGIN")
+        built.set_authorizer(_guard)
         ended = False
         try:
             yield cur
         finally:
+            built.set_authorizer(None)
             ended = not built.in_transaction
             if not ended:
                 built.execute("ROLLBACK")
@@ -114,12 +135,14 @@ def _built(chain: tuple[str, ...]) -> sqlite3.Connection | tuple[int, str]:
         if base is not None:
             base.backup(built)
     _deadline(built)
+    built.set_authorizer(_guard)
     cur = built.cursor()
     for number in range(start, len(chain)):
         failed = run_statements(cur, "sqlite", chain[number], f"s{number}")
         if failed is not None:
             built.close()
             return number, failed[1]
+    built.set_authorizer(None)
     built.set_progress_handler(None, 0)
     # A temporary object lives in the connection, not in the database a backup copies:
     # such a chain is not shared, so a copy can never differ from a replay.
@@ -144,6 +167,7 @@ def scratch(dialect: str, dsn: str | None) -> Iterator[Any]:
         try:
             lite = conn.cursor()
             lite.execute("BEGIN")
+            conn.set_authorizer(_guard)
             yield lite
         finally:
             conn.close()  # never committed
