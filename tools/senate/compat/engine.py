@@ -66,19 +66,25 @@ def compare_views(ctx: Ctx, o: View, n: View) -> list[Change]:
             return [change("schema_opened", "", "forward",
                            "accepted nothing (false), now accepts values")]
         return [change("schema_closed", "", "backward", "now accepts nothing (false)")]
-    o, n = _prune(ctx, o, n)
-    out = _undecidable(ctx, o, n)
-    wrapped = wrap(ctx, o, n)
-    if wrapped is not None:
-        return out + wrapped
     keys = o.keys() | n.keys()
+    # Each step below runs only when a keyword it looks at is present: most subschemas
+    # are small leaves (a type and a bound or two), and the steps' own checks cost more
+    # than their work there.
+    if not keys.isdisjoint(_PRUNABLE):
+        o, n = _prune(ctx, o, n)
+        keys = o.keys() | n.keys()
+    out = _undecidable(ctx, o, n) if not keys.isdisjoint(_MARKS) else []
+    if not keys.isdisjoint(COMBINATORS):
+        wrapped = wrap(ctx, o, n)
+        if wrapped is not None:
+            return out + wrapped
     for family, family_keys in _FAMILIES:
         if not keys.isdisjoint(family_keys):
             out += family(ctx, o, n)
-    out += _unevaluated_guard(ctx, o, n)
-    for key in o.keys() ^ n.keys() | {k for k in o.keys() & n.keys() if k not in KNOWN}:
-        if key not in KNOWN and (key not in o or key not in n
-                                 or canonical(o[key]) != canonical(n[key])):
+    if not keys.isdisjoint(_UNEVALUATED):
+        out += _unevaluated_guard(ctx, o, n)
+    for key in keys - KNOWN:
+        if key not in o or key not in n or canonical(o[key]) != canonical(n[key]):
             out.append(unknown("", f"unknown keyword {key!r} differs; Senate cannot tell "
                                    "what it means"))
     return out
@@ -98,6 +104,11 @@ _BY_TYPE = (
         "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"})),
 )
 _CONDITIONAL = ("if", "then", "else")
+# What _prune may drop: typed keywords, contains counts, a conditional.
+_PRUNABLE = frozenset().union(*(k for _, k in _BY_TYPE), {"minContains", "maxContains"},
+                              _CONDITIONAL)
+_MARKS = frozenset({UNKNOWN_KEY, REMOTE_KEY})
+_UNEVALUATED = frozenset({"unevaluatedProperties", "unevaluatedItems"})
 
 
 def _prune(ctx: Ctx, o: View, n: View) -> tuple[View, View]:
@@ -203,7 +214,7 @@ def _same_evaluation(ctx: Ctx, key: str, old: Any, new: Any) -> bool:
 def _strip(schema: Any) -> Any:
     """The schema without Senate's registry metadata. Schemas are JSON-like data (dicts,
     lists, scalars as json.load makes them); a top-level Mapping is accepted too."""
-    if isinstance(schema, Mapping):
+    if isinstance(schema, Mapping) and (METADATA in schema or type(schema) is not dict):
         return {k: v for k, v in schema.items() if k != METADATA}
     return schema
 

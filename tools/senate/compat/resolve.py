@@ -52,13 +52,21 @@ PASSIVE = frozenset(
 )
 
 
+def _foreign(dialect: Dialect) -> frozenset[str]:
+    """The keywords some draft gives meaning to and `dialect` does not: ignored in it."""
+    return ALL_KEYWORDS - dialect.keywords - PASSIVE
+
+
+_FOREIGN = {name: _foreign(d) for name, d in DIALECTS.items()}
+
+
 class Document:
     """A schema document read in its dialect, with memoised views and reference scanning."""
 
     def __init__(self, root: Any, dialect: Dialect | None = None) -> None:
         self.root = root
         self.dialect = dialect or DIALECTS["2020-12"]
-        self._foreign = ALL_KEYWORDS - self.dialect.keywords - PASSIVE
+        self._foreign = _FOREIGN.get(self.dialect.name) or _foreign(self.dialect)
         self._views: dict[int, View] = {}
         self._building: set[int] = set()
         self._dirty: dict[int, int] = {}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-from fractions import Fraction
 from typing import Any
 
 from senate.compat.ctx import Ctx, change, short, unknown
@@ -94,19 +93,26 @@ def _list(vals: dict[str, Any], keys: set[str] | None = None) -> str:
     return short([vals[k] for k in chosen], 80)
 
 
-def _number(value: Any) -> Fraction | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    # The exact value of the binary float: Python compares ints and floats exactly, and
-    # so does the validator, so bounds are ordered as the validator orders them.
-    return Fraction(value)
+Number = int | float
 
 
-def _bound(view: View, inclusive: str, exclusive: str, lower: bool) -> tuple[Fraction, bool] | None:
+def _number(value: Any) -> Number | None:
+    kind = type(value)
+    if kind is int:
+        return value  # type: ignore[no-any-return]
+    if kind is float and math.isfinite(value):
+        return value  # type: ignore[no-any-return]
+    if kind is bool or not isinstance(value, (int, float)):
+        return None
+    # An int or float subclass: its plain value. Python orders ints and floats by their
+    # exact values, as the validator does, so no exact-fraction arithmetic is needed.
+    return (int(value) if isinstance(value, int) else float(value)) \
+        if math.isfinite(value) else None
+
+
+def _bound(view: View, inclusive: str, exclusive: str, lower: bool) -> tuple[Number, bool] | None:
     """The effective (value, is_exclusive) bound from the two spellings, tightest wins."""
-    found: list[tuple[Fraction, bool]] = []
+    found: list[tuple[Number, bool]] = []
     for key, excl in ((inclusive, False), (exclusive, True)):
         if key in view and (num := _number(view[key])) is not None:
             found.append((num, excl))
@@ -139,14 +145,16 @@ def _range_changes(o: View, n: View) -> list[Change]:
     return out
 
 
-def _show(bound: tuple[Fraction, bool] | None, lower: bool) -> str:
+def _show(bound: tuple[Number, bool] | None, lower: bool) -> str:
     assert bound is not None
     op = (">" if lower else "<") + ("" if bound[1] else "=")
     return f"value {op} {_fmt(bound[0])}"
 
 
-def _fmt(num: Fraction) -> str:
-    return str(num.numerator) if num.denominator == 1 else str(float(num))
+def _fmt(num: Number) -> str:
+    if type(num) is float and num.is_integer():
+        return str(int(num))
+    return str(num)
 
 
 def _multiple_changes(o: View, n: View) -> list[Change]:
@@ -169,9 +177,10 @@ def _multiple_changes(o: View, n: View) -> list[Change]:
         return [change("multiple_of_removed", "", "forward",
                        f"multiple of {_fmt(old)} no longer required")]
     text = f"multipleOf {_fmt(old)} -> {_fmt(new)}"
-    if new and (old / new).denominator == 1:
+    # Two int divisors (see above): exact integer arithmetic.
+    if new and old % new == 0:
         return [change("multiple_of_relaxed", "", "forward", text)]
-    if old and (new / old).denominator == 1:
+    if old and new % old == 0:
         return [change("multiple_of_tightened", "", "backward", text)]
     return [change("multiple_of_changed", "", "both", text)]
 
@@ -319,19 +328,22 @@ def _values_kept(a: View, b: View, a_draft4: bool, b_draft4: bool) -> bool:
     allowed = values(a)
     if allowed is None or any(isinstance(v, dict | list) for v in allowed.values()):
         return False
-    for value in allowed.values():
-        if _accepts(a, value, a_draft4) is not False and _accepts(b, value, b_draft4) is not True:
+    other = values(b)
+    for key, value in allowed.items():
+        if _accepts(a, key, value, a_draft4, allowed) is not False and \
+                _accepts(b, key, value, b_draft4, other) is not True:
             return False
     return True
 
 
-def _accepts(view: View, value: Any, draft4: bool) -> bool | None:
-    """Whether the scalar keywords of `view` accept the scalar `value` (None: cannot tell)."""
+def _accepts(view: View, key: str, value: Any, draft4: bool,
+             allowed: dict[str, Any] | None) -> bool | None:
+    """Whether the scalar keywords of `view` (whose values() is `allowed`) accept the
+    scalar `value`, whose canonical() is `key` (None: cannot tell)."""
     declared = types(view)
     if declared is not None and not any(_is_type(value, t, draft4) for t in declared):
         return False
-    allowed = values(view)
-    if allowed is not None and canonical(value) not in allowed:
+    if allowed is not None and key not in allowed:
         return False
     number = _number(value)
     if number is not None:
