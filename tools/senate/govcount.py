@@ -92,35 +92,51 @@ def _cosigned(
 ) -> dict[str, str]:
     """Commit -> agent, for each valid approve ballot signed by a key the change adds or
     rotates, on the current content."""
+    check = CosignCheck.of(ref.id, proposed, current, content_id, opened_at)
+    if check is None:
+        return {}
     data = {link.commit: link.data for link in ref.lineage.links}
     out: dict[str, str] = {}
     for b in ballots:
         raw = data.get(b.commit)
-        if raw is None:
-            continue
-        name = cosign_of(ref.id, b, raw, proposed, current, content_id, opened_at)
+        name = check.signer(b, raw) if raw is not None else None
         if name is not None:
             out[b.commit] = name
     return out
 
 
-def cosign_of(
-    proposal_id: str, ballot: Ballot, raw: bytes, proposed: Policy, current: Policy,
-    content_id: str, opened_at: int | None,
-) -> str | None:
-    """The agent whose new key co-signs with `ballot` (the counter's verdict on `raw`
-    under main's roster), or None: an approve vote on the current content, signed by a key
-    the change adds or rotates. The counter and the API's ballot check both ask this."""
-    wanted = cosigning_keys(current, proposed)
-    if (not wanted or ballot.kind != "vote"
-            or ballot.problem not in ("unknown_key", "bad_signature")):
+@dataclass(frozen=True)
+class CosignCheck:
+    """Whether a ballot is the co-signature of a key a governance proposal adds or
+    rotates: the counter and the API's ballot check both ask it. Built once per count
+    (the proposed roster's keys), asked per ballot."""
+
+    proposed: Policy
+    wanted: dict[bytes, str]  # key blob -> the agent whose new key it is
+    keys: KeyRing
+    ctx: BranchContext
+
+    @classmethod
+    def of(cls, proposal_id: str, proposed: Policy, current: Policy, content_id: str,
+           opened_at: int | None) -> CosignCheck | None:
+        """None when the change adds or rotates no key."""
+        wanted = cosigning_keys(current, proposed)
+        if not wanted:
+            return None
+        return cls(proposed, wanted, KeyRing(proposed),
+                   BranchContext(proposal_id, content_id, proposed, opened_at, None, None))
+
+    def signer(self, ballot: Ballot, raw: bytes) -> str | None:
+        """The agent whose new key co-signs with `ballot` (the counter's verdict on `raw`
+        under main's roster), or None: an approve vote on the current content, signed by
+        a key the change adds or rotates."""
+        if ballot.kind != "vote" or ballot.problem not in ("unknown_key", "bad_signature"):
+            return None
+        again = examine(ballot.commit, raw, True, self.ctx, self.keys)
+        # proof of possession needs no voting right: a member added without one co-signs
+        if (again.problem in (None, "no_vote_right") and again.vote == "approve"
+                and again.agent is not None):
+            agent = self.proposed.agent(again.agent)
+            if agent is not None and self.wanted.get(agent.key.blob) == agent.name:
+                return agent.name
         return None
-    ctx = BranchContext(proposal_id, content_id, proposed, opened_at, None, None)
-    again = examine(ballot.commit, raw, True, ctx, KeyRing(proposed))
-    # proof of possession needs no voting right: a member added without one co-signs too
-    if (again.problem in (None, "no_vote_right") and again.vote == "approve"
-            and again.agent is not None):
-        agent = proposed.agent(again.agent)
-        if agent is not None and wanted.get(agent.key.blob) == agent.name:
-            return agent.name
-    return None

@@ -16,8 +16,9 @@ from senate.api.lock import repo_lock
 from senate.api.rejections import ProposalClosed, Rejected, StaleParent, ballot_rejection
 from senate.ballots import Ballot, BranchContext, KeyRing, examine
 from senate.content import content_id_between
-from senate.counting import integrity
+from senate.counting import Integrity, integrity
 from senate.git import GitRepo
+from senate.policy import Policy
 from senate.proposals import ProposalRef, branch_ref, find_proposal, policy_at
 from senate.rawcommit import parse_commit
 
@@ -104,17 +105,16 @@ def accept_ballot(
     return oid, ballot
 
 
-def _cosigner(git: GitRepo, ref: ProposalRef, ballot: Ballot, data: bytes, policy: Any,
-              found: Any) -> str | None:
+def _cosigner(git: GitRepo, ref: ProposalRef, ballot: Ballot, data: bytes, policy: Policy,
+              found: Integrity) -> str | None:
     """Who co-signs with `ballot`, refused under main's roster, when it is the proof of a
     key the governance proposal adds or rotates (the counter's own test, on the bytes
     received); None otherwise."""
-    from senate.govcount import cosign_of, proposed_policy
+    from senate.govcount import CosignCheck, proposed_policy
 
     if ref.meta(git).proposal_type != "governance":
         return None
     proposed = proposed_policy(git, ref)
-    if proposed is None:
-        return None
-    return cosign_of(ref.id, ballot, data, proposed, policy, found.content_id,
-                     found.judgement.opened_at)
+    check = None if proposed is None else CosignCheck.of(
+        ref.id, proposed, policy, found.content_id, found.judgement.opened_at)
+    return None if check is None else check.signer(ballot, data)
