@@ -161,7 +161,8 @@ def parse_signature(armored: bytes, namespace: str = "git") -> ParsedSignature |
         # signature, compared whole (the field-by-field reading below names any fault).
         if (len(blob) == len(head) + 32 + len(middle) + 64 and blob.startswith(head)
                 and blob[len(head) + 32 : -64] == middle):
-            return ParsedSignature(blob[14 : len(head) + 32], hash_alg, blob[-64:])
+            key_at = len(MAGIC) + len(_VERSION_1) + 4  # the key blob, after its length
+            return ParsedSignature(blob[key_at : len(head) + 32], hash_alg, blob[-64:])
     if not blob.startswith(MAGIC) or blob[6:10] != _VERSION_1:
         return "not an SSHSIG version 1 blob"
     fields = _read_strings(blob[10:], 5)

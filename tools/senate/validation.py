@@ -51,13 +51,13 @@ def check_schema(schema: dict[str, Any], source: str) -> None:
         )
 
 
-# Canonical JSON of subschemas the 2020-12 metaschema has found valid. The metaschema
+# Digests of the canonical JSON of subschemas the 2020-12 metaschema has found valid. The metaschema
 # checks each subschema of a schema through `$dynamicRef: "#meta"`, which always lands on
 # the metaschema's root (the outermost resource of the dynamic scope declaring that
 # anchor), so a subschema's validity depends on its own content alone. A schema that gains
 # one field re-checks that field and its own keywords, not the fifty fields it had: that is
 # what makes re-counting every merge of a long history affordable.
-_VALID: set[bytes] = set()  # digests: the memory is bounded whatever the schemas weigh
+_VALID: set[bytes] = set()  # digests, so the memory is bounded whatever schemas weigh
 _VALID_MAX = 200_000
 
 

@@ -192,12 +192,7 @@ def plan(
     names: list[str] = []
     for dialect in dialects:
         folder = dialect_dir(dialect)
-        files = {n: git.read_file(tip, f"{folder}/{n}") or b""
-                 for n in git.list_dir(tip, folder) if n != SUM_FILE}
-        problems = check_sum(dialect, files, git.read_file(tip, f"{folder}/{SUM_FILE}"))
-        if problems:
-            raise ChainError("will not extend a broken migration chain: " + "; ".join(problems))
-        done = {match.group(2) for n in files if (match := UP_RE.match(n))}
+        files, done = _committed(git, tip, dialect)
         new: dict[str, bytes] = {}
         if f"{BASELINE}.sql" not in files:
             new[f"{BASELINE}.sql"] = _baseline(git, root_commit(git, tip), storage, dialect)
@@ -257,7 +252,6 @@ class _Pending:
 
     prefix: tuple[str, ...]  # the committed migrations (and the baseline when generated)
     number: int  # the number the first pending migration gets
-    done: frozenset[str]  # proposals whose migration is committed
     merges: list[str]  # merge commits rendered so far, oldest first
     texts: list[str]  # their migrations, in the same order
 
@@ -281,28 +275,22 @@ _PENDING_LOCK = threading.Lock()
 def _chain_at(git: GitRepo, tip: str, dialect: str) -> tuple[str, ...]:
     from senate.migrate.chain import check_numbers, up_migrations
 
-    folder = dialect_dir(dialect)
     storage: Storage = policy_at(git, tip).storage
-    entry = git.tree_entry(git.commit_tree(tip), folder)
-    files = {n: git.read_file(tip, f"{folder}/{n}") or b""
-             for n in git.list_dir(tip, folder) if n != SUM_FILE}
-    problems = check_sum(dialect, files, git.read_file(tip, f"{folder}/{SUM_FILE}"))
-    if problems:
-        raise ChainError("will not extend a broken migration chain: " + "; ".join(problems))
+    entry = git.tree_entry(git.commit_tree(tip), dialect_dir(dialect))
+    files, done = _committed(git, tip, dialect)
     committed = up_migrations(files)
     has_baseline = f"{BASELINE}.sql" in files
     if check_numbers(dialect, committed) or (committed and not has_baseline):
         return _chain_by_plan(git, tip, dialect, files)  # an odd chain: the plain way
     root = None if has_baseline else root_commit(git, tip)
     key = (entry[1] if entry else None, storage, dialect, root)
-    done = frozenset(hit.group(2) for n in files if (hit := UP_RE.match(n)))
     todo = [m for m in merged_proposals(git, tip) if m.proposal_id not in done]
     known = _PENDING.get(key)
     if known is None or not _extends(todo, known.merges):
         prefix = tuple(m.text for m in committed)
         if root is not None:
             prefix += (_baseline(git, root, storage, dialect).decode(),)
-        known = _Pending(prefix, len(committed) + (root is not None), done, [], [])
+        known = _Pending(prefix, len(committed) + (root is not None), [], [])
         if len(_PENDING) > 16:
             _PENDING.clear()
         _PENDING[key] = known
@@ -335,6 +323,18 @@ def _chain_by_plan(git: GitRepo, tip: str, dialect: str,
     merged.update({p[len(folder) + 1:]: data for p, data in changes.items()
                    if p.startswith(folder + "/") and not p.endswith(SUM_FILE)})
     return tuple(m.text for m in up_migrations(merged))
+
+
+def _committed(git: GitRepo, tip: str, dialect: str) -> tuple[dict[str, bytes], set[str]]:
+    """The migration files committed at `tip` (the sum aside, checked against them) and
+    the proposals they hold."""
+    folder = dialect_dir(dialect)
+    files = {n: git.read_file(tip, f"{folder}/{n}") or b""
+             for n in git.list_dir(tip, folder) if n != SUM_FILE}
+    problems = check_sum(dialect, files, git.read_file(tip, f"{folder}/{SUM_FILE}"))
+    if problems:
+        raise ChainError("will not extend a broken migration chain: " + "; ".join(problems))
+    return files, {match.group(2) for n in files if (match := UP_RE.match(n))}
 
 
 def generated_tree(git: GitRepo, parent: str) -> str | None:

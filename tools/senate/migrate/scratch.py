@@ -94,7 +94,6 @@ def on_chain(chain: tuple[str, ...]) -> Iterator[Any]:
         cur = built.cursor()
         cur.execute("BEGIN")
         built.set_authorizer(_guard)
-        ended = False
         try:
             yield cur
         finally:
