@@ -7,11 +7,51 @@ from __future__ import annotations
 
 import copy
 import random
+import re._constants as _c  # type: ignore[import-not-found, unused-ignore]
+import re._parser as _parser  # type: ignore[import-not-found, unused-ignore]
 from typing import Any
 
 BASE: list[Any] = [None, True, False, 0, 1, -1, 2, 3, 0.5, 2.5, 1.5, 0.1, 0.3, 0.2, "", "a",
                    "b", "ab", "ba", "abc", "x@y.z", "2020-01-01", "1.2.3.4", "http://e.x/",
                    [], {}, 1e300, -1e300, 9007199254740993, 9007199254740992.0, 1.0]
+
+
+# Characters where Python's classes differ from ASCII ones: an Arabic-Indic digit, a
+# letter with an accent, a Unicode space, and the newline that `.` skips.
+_ODD = ["\u0663", "\u00e9", "\u2003", "\n"]
+
+
+def samples_of(pattern: str, count: int = 6) -> list[str]:
+    """Strings built from the pattern's own parse (random choices at each alternative,
+    class and repetition), so that the search reaches the boundaries of its language."""
+    try:
+        parsed = _parser.parse(pattern)
+    except Exception:  # an invalid pattern: nothing to build from
+        return []
+    rng = random.Random(pattern)
+    return [_build(rng, list(parsed)) for _ in range(count)]
+
+
+def _build(rng: random.Random, items: list[Any], depth: int = 0) -> str:
+    out = []
+    for op, av in items:
+        if op is _c.LITERAL:
+            out.append(chr(av))
+        elif op is _c.IN:
+            choices = [chr(v) for k, v in av if k is _c.LITERAL]
+            choices += [chr(rng.randint(v[0], v[1])) for k, v in av if k is _c.RANGE]
+            out.append(rng.choice(choices + _ODD + ["0", "a"]))
+        elif op in (_c.ANY, _c.NOT_LITERAL):
+            out.append(rng.choice(["a", "b", "0", *_ODD]))
+        elif op is _c.BRANCH:
+            out.append(_build(rng, list(rng.choice(av[1])), depth + 1))
+        elif op is _c.SUBPATTERN:
+            out.append(_build(rng, list(av[3]), depth + 1))
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and depth < 4:
+            high = min(av[1], av[0] + 3)
+            times = rng.choice([av[0], high, rng.randint(av[0], high), high + 1])
+            out.extend(_build(rng, list(av[2]), depth + 1) for _ in range(times))
+    return "".join(out)
 
 
 def harvest(schema: Any, out: dict[str, list[Any]]) -> None:
@@ -40,6 +80,7 @@ def harvest(schema: Any, out: dict[str, list[Any]]) -> None:
             elif key == "pattern" and isinstance(value, str):
                 out["strings"] += [value.strip("^$"), value.strip("^$") + "x",
                                    "x" + value.strip("^$")]
+                out["strings"] += [t for s in samples_of(value) for t in (s, s + "\n")]
             harvest(value, out)
     elif isinstance(schema, list):
         for value in schema:

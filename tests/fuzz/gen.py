@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import random
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +22,12 @@ URIS = {
 DRAFTS = tuple(URIS)
 KEYS = ["a", "b", "ab", "ba"]
 PATTERNS = ["^a", "b$", "^ab$", "a"]
+# Patterns for `pattern`, aimed at where Python's re.search differs from a naive reading:
+# Unicode \d and \w, `$` before a final newline, `.` and the newline, repetition bounds.
+STRING_PATTERNS = [*PATTERNS,
+    "^a+$", "^a*$", "^[ab]$", "^[a-c]{1,2}$", "^\\d+$", "^[0-9]+$", "^\\w+$", "^a.b$",
+    "^a\\Z", "a|b", "^(ab)*$", "^.{2}$", "[^a]", "^\\s", "^a(?=b)", "^(a|ab)$", "\\d{2}",
+]
 TYPES = ["null", "boolean", "integer", "number", "string", "array", "object"]
 SCALARS: list[Any] = [None, True, False, 0, 1, 2, -3, 2.5, 0.1, 0.3, "", "a", "ab", "x@y.z",
                       "2020-01-01", 1e300, 9007199254740993]
@@ -60,7 +67,7 @@ class Gen:
             ("minimum", lambda: self.pick(NUMBERS)), ("maximum", lambda: self.pick(NUMBERS)),
             ("multipleOf", lambda: self.pick([1, 2, 3, 0.5, 0.1, 0.01, 2.0, 1e-300, 0.3])),
             ("minLength", lambda: r.randint(0, 3)), ("maxLength", lambda: r.randint(0, 3)),
-            ("pattern", lambda: self.pick(PATTERNS)), ("format", lambda: self.pick(FORMATS)),
+            ("pattern", lambda: self.pick(STRING_PATTERNS)), ("format", lambda: self.pick(FORMATS)),
             ("minItems", lambda: r.randint(0, 3)), ("maxItems", lambda: r.randint(0, 3)),
             ("uniqueItems", lambda: r.random() < 0.5),
             ("required", lambda: r.sample(KEYS, r.randint(1, 2))),
@@ -260,6 +267,8 @@ def _tweak(gen: Gen, value: Any) -> Any:
         return r.choice([value + 1, value - 1, value * 2, value / 2, -value, float(value),
                          gen.pick(NUMBERS)])
     if isinstance(value, str):
+        if value in STRING_PATTERNS or r.random() < 0.3:
+            return mutate_pattern(r, value)
         return r.choice(PATTERNS + KEYS + [value + "x"])
     if isinstance(value, list):
         items = list(value)
@@ -280,3 +289,29 @@ def pair(rng: random.Random) -> tuple[Any, Any]:
     if rng.random() < 0.1:
         return old, Gen(rng, rng.choice(DRAFTS)).document()
     return old, mutate(rng, draft, old)
+
+
+# Small edits that keep a pattern near its original: the languages then overlap, so
+# inclusion (and its failure) is what gets tested.
+_PATTERN_EDITS: list[Callable[[str], str]] = [
+    lambda p: p.lstrip("^") if p.startswith("^") else "^" + p,
+    lambda p: p[:-1] if p.endswith("$") else p + "$",
+    lambda p: p[:-1] + "\\Z" if p.endswith("$") else p + "\\Z",
+    lambda p: p.replace("[0-9]", "\\d") if "[0-9]" in p else p.replace("\\d", "[0-9]"),
+    lambda p: p.replace("+", "*", 1) if "+" in p else p.replace("*", "+", 1),
+    lambda p: p.replace("a", "[ab]", 1),
+    lambda p: p.replace("a", ".", 1),
+    lambda p: f"(?:{p})|b",
+    lambda p: p + "?" if p and p[-1] not in "$?*+" else p,
+    lambda p: p.replace("{1,2}", "{1,3}").replace("{2}", "{1,2}"),
+    lambda p: "(?s)" + p,
+]
+
+
+def mutate_pattern(rng: random.Random, pattern: str) -> str:
+    out = rng.choice(_PATTERN_EDITS)(pattern)
+    try:
+        re.compile(out)
+    except re.error:
+        return pattern
+    return out

@@ -63,6 +63,11 @@ KINDS: Mapping[str, str] = {
     **_bounds("min_length", "minLength", True),
     **_bounds("max_length", "maxLength", False),
     **_presence("pattern", "`pattern`"),
+    "pattern_tightened": "`pattern` matches fewer strings: every string it matches was "
+                         "matched before (compared as regular languages; breaks backward)",
+    "pattern_relaxed": "`pattern` matches more strings: every string matched before still "
+                       "matches (compared as regular languages; breaks forward)",
+    "pattern_rewritten": "`pattern` rewritten to match exactly the same strings (no effect)",
     **_presence("format", "`format` (compared as an assertion)"),
     **_presence("content", "`contentEncoding`/`contentMediaType`/`contentSchema` "
                            "(compared as assertions)"),

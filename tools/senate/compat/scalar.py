@@ -8,6 +8,7 @@ from typing import Any
 
 from senate.compat.ctx import Ctx, change, short, unknown
 from senate.compat.model import Breaks, Change
+from senate.compat.regular import relation
 from senate.compat.resolve import View
 from senate.compat.scan import canonical
 
@@ -232,8 +233,34 @@ def _presence(o: View, n: View, keyword: str, base: str, what: str) -> list[Chan
                    f"{what} {short(o[keyword])} -> {short(n[keyword])}")]
 
 
+def _pattern_changes(o: View, n: View) -> list[Change]:
+    """Two patterns compared as the sets of strings re.search accepts, where that is
+    decidable (see regular.py); otherwise a textual change counts as breaking both."""
+    old, new = o.get("pattern"), n.get("pattern")
+    if old is None or new is None or old == new or not (isinstance(old, str)
+                                                        and isinstance(new, str)):
+        return _presence(o, n, "pattern", "pattern", "pattern")
+    shown = f"pattern {short(old)} -> {short(new)}"
+    found = relation(old, new)
+    if found is None:
+        return [change("pattern_changed", "", "both", f"{shown} (not compared as languages: "
+                                                      "outside the decidable subset)")]
+    lost, gained = found.lost, found.gained
+    if lost is None and gained is None:
+        return [change("pattern_rewritten", "", "none", f"{shown}: the same strings match")]
+    if lost is None:
+        return [change("pattern_relaxed", "", "forward",
+                       f"{shown}: every string matched before still matches; "
+                       f"{short(gained)} now matches too")]
+    if gained is None:
+        return [change("pattern_tightened", "", "backward",
+                       f"{shown}: {short(lost)} no longer matches")]
+    return [change("pattern_changed", "", "both",
+                   f"{shown}: {short(lost)} no longer matches, {short(gained)} now does")]
+
+
 def _string_changes(o: View, n: View) -> list[Change]:
-    out = _presence(o, n, "pattern", "pattern", "pattern")
+    out = _pattern_changes(o, n)
     # format is compared as an assertion: Senate validates with a format checker.
     out += _presence(o, n, "format", "format", "format")
     for keyword in ("contentEncoding", "contentMediaType", "contentSchema"):

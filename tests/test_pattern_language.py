@@ -1,0 +1,158 @@
+"""`pattern` compared as regular languages (senate.compat.regular), with Python's re.search
+as the oracle: every witness the engine gives is checked by re.search, and every claim of
+inclusion is tested on many strings, generated and hand-picked, around the patterns."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from senate.compat import compare
+from senate.compat.regular import Relation, relation
+
+
+def assert_genuine(old: str, new: str, found: Relation) -> None:
+    if found.lost is not None:
+        assert re.search(old, found.lost) and not re.search(new, found.lost), found
+    if found.gained is not None:
+        assert re.search(new, found.gained) and not re.search(old, found.gained), found
+
+
+# (old, new, old's strings all kept, new accepts nothing old did not)
+DECIDED = [
+    ("^a", "^ab", False, True),
+    ("^ab", "^a", True, False),
+    ("a", "^a", False, True),
+    ("^a", "a", True, False),
+    ("^a$", "^a\\Z", False, True),            # $ also matches before a final newline
+    ("^a\\Z", "^a$", True, False),
+    ("^$", "^\\Z", False, True),
+    ("\\Aa", "^a", True, True),               # without MULTILINE ^ is \A
+    ("^[a-z]+$", "^[a-z]*$", True, False),
+    ("a|b", "[ab]", True, True),
+    ("^(a|b)$", "^[ab]$", True, True),
+    ("^a|b$", "b$|^a", True, True),           # anchors inside top-level alternatives
+    ("(^a|b$)", "^a|b$", True, True),
+    ("", ".*", True, True),                   # both accept every string
+    ("^.$", "^(?s:.)$", True, False),         # . skips the newline unless DOTALL
+    ("(?s)^.$", "^.$", False, True),
+    ("^a{2,3}$", "^a{2,4}$", True, False),
+    ("^a{2,4}?$", "^a{2,3}$", False, True),   # lazy repetition: the same language
+    ("^\\d+$", "^[0-9]+$", False, True),      # Python's \d is every Unicode digit
+    ("^[0-9]+$", "^\\d+$", True, False),
+    ("^\\w$", "^[A-Za-z0-9_]$", False, True),
+    ("^\\s$", "^[ \\t\\n\\r\\f\\v]$", False, True),
+    ("^[^a]$", "^[^ab]$", False, True),
+    ("^\\D$", "^[^0-9]$", True, False),
+    ("x", "x|y", True, False),
+    ("^(ab)*$", "^(a|b)*$", True, False),
+    ("^(?:ab)+c$", "^a.*c$", True, False),
+    ("^é$", "^\\w$", True, False),
+    ("^[a-c]{2}$", "^[a-c][a-c]$", True, True),
+    # Anchors anywhere: Python's parser factors `a|a$` into `a(?:|$)`.
+    ("a", "a|a$", True, True),
+    ("a^b", "ab", True, False),               # matches nothing
+    ("a$b", "ab", True, False),
+    ("a$\\n", "a\\n\\Z", True, True),
+    ("(^a)b", "^ab", True, True),
+    ("x|^y", "x|y", True, False),
+    ("(?:^|,)a", "a", True, False),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "kept", "nothing_gained"), DECIDED)
+def test_decided_pairs(old: str, new: str, kept: bool, nothing_gained: bool) -> None:
+    found = relation(old, new)
+    assert found is not None
+    assert (found.lost is None, found.gained is None) == (kept, nothing_gained), found
+    assert_genuine(old, new, found)
+
+
+UNDECIDED = [
+    ("x(?=y)", "x"), ("x(?!y)", "x"), ("(?<=a)b", "b"), ("(a)\\1", "aa"), ("\\bx", "x"),
+    ("\\Bx", "x"), ("(?i)a", "a"), ("(?m)^a", "^a"), ("(?a)\\w", "\\w"), ("a(?i:b)", "ab"),
+    ("(a)(?(1)b|c)", "ab"), ("a++", "a+"), ("(?>a)", "a"),
+    ("[", "a"), ("a{3000}", "a"), ("(a|b)*a(a|b){14}", "a"),
+]
+
+
+@pytest.mark.parametrize(("old", "new"), UNDECIDED)
+def test_outside_the_subset_is_undecided(old: str, new: str) -> None:
+    assert relation(old, new) is None
+
+
+def test_verdicts_in_a_comparison() -> None:
+    def kinds(old: str, new: str) -> list[tuple[str, str]]:
+        report = compare({"type": "string", "pattern": old}, {"type": "string", "pattern": new})
+        return [(c.kind, c.breaks) for c in report.changes]
+
+    assert kinds("^a", "^ab") == [("pattern_tightened", "backward")]
+    assert kinds("^ab", "^a") == [("pattern_relaxed", "forward")]
+    assert kinds("^a$", "^(?:a)$") == [("pattern_rewritten", "none")]
+    assert kinds("^a", "^b") == [("pattern_changed", "both")]
+    assert kinds("x(?=y)", "x") == [("pattern_changed", "both")]   # undecided: fail closed
+    # The language is the one of the keys too (propertyNames).
+    report = compare({"propertyNames": {"pattern": "^[a-z]+$"}},
+                     {"propertyNames": {"pattern": "^[a-z_]+$"}})
+    assert report.backward_compatible and not report.forward_compatible
+
+
+# Random patterns over a small alphabet that holds the characters where Python's semantics
+# differ from the naive ones: a newline, a non-ASCII digit and letter, a Unicode space.
+ALPHABET = ["a", "b", "1", "\n", "٣", "é", "\u2003", "_"]
+ATOMS = ["a", "b", "1", ".", "\\d", "\\w", "\\s", "\\D", "[ab]", "[^a]", "[a-c1]", "\\n",
+         "(?s:.)", "é"]
+
+
+@st.composite
+def bodies(draw: st.DrawFn, depth: int = 0) -> str:
+    parts = []
+    for _ in range(draw(st.integers(1, 3))):
+        if depth < 1 and draw(st.booleans()):
+            inner = draw(bodies(depth + 1))
+            if draw(st.booleans()):
+                inner = inner + "|" + draw(bodies(depth + 1))
+            atom = f"(?:{inner})"
+        else:
+            atom = draw(st.sampled_from(ATOMS))
+        parts.append(atom + draw(st.sampled_from(["", "", "*", "+", "?", "{1,2}", "{2}"])))
+    return "".join(parts)
+
+
+@st.composite
+def patterns(draw: st.DrawFn) -> str:
+    """Anchors only where the decidable subset allows them: at the ends of the pattern or
+    of its top-level alternatives."""
+    alternatives = [draw(st.sampled_from(["", "^", "\\A"])) + draw(bodies())
+                    + draw(st.sampled_from(["", "$", "\\Z"]))
+                    for _ in range(draw(st.sampled_from([1, 1, 1, 2])))]
+    return "|".join(alternatives)
+
+
+@settings(max_examples=250, deadline=None, derandomize=True)
+@given(patterns(), patterns(),
+       st.lists(st.text(alphabet=st.sampled_from(ALPHABET), max_size=6), max_size=40))
+def test_inclusion_against_re_search(old: str, new: str, strings: list[str]) -> None:
+    found = relation(old, new)
+    if found is None:
+        # Only a pair whose automata outgrow the work bound may go undecided.
+        assert len(old) + len(new) > 40, (old, new)
+        return
+    assert_genuine(old, new, found)
+    for s in [*strings, "", "\n", "a\n", "ab", "ba"]:
+        before, after = bool(re.search(old, s)), bool(re.search(new, s))
+        if found.lost is None:
+            assert not before or after, (old, new, s)
+        if found.gained is None:
+            assert before or not after, (old, new, s)
+
+
+def test_results_are_cached_and_fast() -> None:
+    # Built once per pair; a comparison of registry schemas asks for the same pair often.
+    relation.cache_clear()
+    relation("^[a-z]+$", "^[a-z0-9]+$")
+    relation("^[a-z]+$", "^[a-z0-9]+$")
+    assert relation.cache_info().hits == 1
