@@ -39,7 +39,7 @@ from typing import Any
 _TOP = 0x110000                     # one past the largest code point
 _MAX_NFA = 4_000                    # states of one pattern's automaton
 _MAX_PAIRS = 2_000                  # explored pairs of state sets
-_MAX_WORK = 300_000                 # (state, condition) visits while determinising
+_MAX_WORK = 60_000                  # (state, condition) visits while determinising
 
 Ranges = tuple[tuple[int, int], ...]  # sorted, disjoint, inclusive code-point ranges
 _ALL: Ranges = ((0, _TOP - 1),)
@@ -63,6 +63,7 @@ class _Outside(Exception):
 def relation(old: str, new: str) -> Relation | None:
     """The relation of the two patterns' languages, or None when it cannot be decided."""
     try:
+        re.compile(old), re.compile(new)   # what the validator will do with them
         builder = _Builder()
         a, b = builder.search(old), builder.search(new)
         return _compare(builder, a, b)
