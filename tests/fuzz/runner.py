@@ -32,6 +32,14 @@ class Stats:
     pairs: int = 0
     verdicts: Counter[str] = field(default_factory=Counter)
     unsafe: list[dict[str, Any]] = field(default_factory=list)
+    # Conservative answers by what made them: the kind of the first change that breaks
+    # the direction (for unknown, the start of its explanation).
+    conservative_by: Counter[str] = field(default_factory=Counter)
+
+    def classes(self, top: int = 10) -> str:
+        total = max(1, sum(self.conservative_by.values()))
+        return "\n".join(f"  {n:7d} {n / total:6.1%}  {what}"
+                         for what, n in self.conservative_by.most_common(top))
 
     def line(self) -> str:
         v = self.verdicts
@@ -119,6 +127,16 @@ def run_pair(rng: random.Random, old: Any, new: Any, policies: tuple[str, ...],
                 stats.verdicts["breaking_confirmed"] += 1
             else:
                 stats.verdicts["conservative"] += 1
+                stats.conservative_by[_blocking(report, direction)] += 1
+
+
+def _blocking(report: Any, direction: str) -> str:
+    for c in report.changes:
+        if c.kind == "unknown":
+            return "unknown: " + " ".join(c.explanation.split()[:4])
+        if c.breaks in (direction, "both"):
+            return c.kind
+    return "?"
 
 
 def fuzz(seed: int, seconds: float, policies: tuple[str, ...] = ("strict", "lenient"),
@@ -159,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     print(stats.line())
     print(f"per hour: {stats.pairs * 3600 / elapsed:.0f} pairs, "
           f"{len(stats.unsafe) * 3600 / elapsed:.1f} unsafe verdicts")
+    print("largest classes of conservative answers (first change breaking the direction):")
+    print(stats.classes())
     if stats.unsafe and not args.no_write:
         for path in write_regressions(stats):
             print(f"counterexample written: {path}")
