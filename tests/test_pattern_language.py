@@ -156,3 +156,20 @@ def test_results_are_cached_and_fast() -> None:
     relation("^[a-z]+$", "^[a-z0-9]+$")
     relation("^[a-z]+$", "^[a-z0-9]+$")
     assert relation.cache_info().hits == 1
+
+
+@pytest.mark.parametrize("uri", [
+    "http://json-schema.org/draft-04/schema#", "http://json-schema.org/draft-06/schema#",
+    "http://json-schema.org/draft-07/schema#", "https://json-schema.org/draft/2019-09/schema",
+    "https://json-schema.org/draft/2020-12/schema"])
+def test_every_draft_compares_patterns_as_languages(uri: str) -> None:
+    # Every draft's validator uses re.search: the same languages in each.
+    def schema(pattern: str) -> dict[str, object]:
+        return {"$schema": uri, "type": "string", "pattern": pattern}
+
+    tightened = compare(schema("^[0-9]+$"), schema("^[0-9]{1,3}$"))
+    assert [c.kind for c in tightened.changes] == ["pattern_tightened"]
+    assert not tightened.backward_compatible and tightened.forward_compatible
+    relaxed = compare(schema("^[0-9]+$"), schema("^\\d+$"))   # Unicode digits too
+    assert [c.kind for c in relaxed.changes] == ["pattern_relaxed"]
+    assert relaxed.backward_compatible and not relaxed.forward_compatible

@@ -299,7 +299,7 @@ _PATTERN_EDITS: list[Callable[[str], str]] = [
     lambda p: p[:-1] + "\\Z" if p.endswith("$") else p + "\\Z",
     lambda p: p.replace("[0-9]", "\\d") if "[0-9]" in p else p.replace("\\d", "[0-9]"),
     lambda p: p.replace("+", "*", 1) if "+" in p else p.replace("*", "+", 1),
-    lambda p: p.replace("a", "[ab]", 1),
+    lambda p: p.replace("a", "[ab]", 1) if "[" not in p else p,   # no nested sets
     lambda p: p.replace("a", ".", 1),
     lambda p: f"(?:{p})|b",
     lambda p: p + "?" if p and p[-1] not in "$?*+" else p,
