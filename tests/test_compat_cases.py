@@ -149,6 +149,10 @@ CASES: list[Case] = [
     # there, so a multiple of 0.2 need not pass multipleOf 0.1. Undecided, fail closed.
     ("multipleOf float divisors", {"multipleOf": 0.2}, {"multipleOf": 0.1},
      [("unknown", "", "both")], (None, None), "lenient"),
+    # 9007199254740993 = 3 * 3002399751580331, but a float instance is taken modulo
+    # float(9007199254740993) = 2**53: 9007199254740992.0 passes it and fails 3.
+    ("multipleOf int divisor past 2**53", {"multipleOf": 3}, {"multipleOf": 9007199254740993},
+     [("unknown", "", "both")], (None, None), "lenient"),
     ("multipleOf changed", {"multipleOf": 2}, {"multipleOf": 3},
      [("multiple_of_changed", "", "both")], (False, False), "lenient"),
     ("multipleOf added", {}, {"multipleOf": 2}, [("multiple_of_added", "", "backward")],

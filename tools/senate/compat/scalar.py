@@ -158,6 +158,13 @@ def _fmt(num: Number) -> str:
     return str(num)
 
 
+def _exact_float(value: int) -> bool:
+    try:
+        return float(value) == value
+    except OverflowError:
+        return False
+
+
 def _multiple_changes(o: View, n: View) -> list[Change]:
     old, new = _number(o.get("multipleOf")), _number(n.get("multipleOf"))
     if old == new and type(o.get("multipleOf")) is type(n.get("multipleOf")):
@@ -178,7 +185,13 @@ def _multiple_changes(o: View, n: View) -> list[Change]:
         return [change("multiple_of_removed", "", "forward",
                        f"multiple of {_fmt(old)} no longer required")]
     text = f"multipleOf {_fmt(old)} -> {_fmt(new)}"
-    # Two int divisors (see above): exact integer arithmetic.
+    if not all(_exact_float(d) for d in (o["multipleOf"], n["multipleOf"])):
+        # A float instance (9007199254740992.0) is taken modulo float(divisor): an int
+        # divisor past 2**53 is rounded first, and its arithmetic is no longer the ints'.
+        return [unknown("", f"{text}: a divisor beyond 2**53 is rounded when the instance "
+                            "is a float")]
+    # Two int divisors (see above), each exact as a float: exact arithmetic, for int
+    # instances (integer modulo) and float ones (an exact float modulo) alike.
     if new and old % new == 0:
         return [change("multiple_of_relaxed", "", "forward", text)]
     if old and new % old == 0:
