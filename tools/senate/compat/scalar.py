@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from typing import Any
 
 from senate.compat.ctx import Ctx, change, short, unknown
@@ -370,10 +371,24 @@ def _values_kept(a: View, b: View, a_draft4: bool, b_draft4: bool) -> bool:
         return False
     other = values(b)
     for key, value in allowed.items():
-        if _accepts(a, key, value, a_draft4, allowed) is not False and \
-                _accepts(b, key, value, b_draft4, other) is not True:
-            return False
+        for twin in _twins(value):
+            if _accepts(a, key, twin, a_draft4, allowed) is not False and \
+                    _accepts(b, key, twin, b_draft4, other) is not True:
+                return False
     return True
+
+
+_FLOAT_MAX = int(sys.float_info.max)
+
+
+def _twins(value: Any) -> tuple[Any, ...]:
+    """The instances an enum member stands for: `enum: [1]` also admits 1.0 (JSON
+    equality), which draft-04's integer type refuses, so both spellings are checked."""
+    if type(value) is int and abs(value) <= _FLOAT_MAX and float(value) == value:
+        return value, float(value)
+    if type(value) is float and value.is_integer():
+        return value, int(value)
+    return (value,)
 
 
 def _accepts(view: View, key: str, value: Any, draft4: bool,
