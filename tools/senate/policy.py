@@ -135,7 +135,26 @@ def default_email(name: str) -> str:
     return f"{name}@agents.invalid"
 
 
+# Parsed rosters by their exact text. A count reads the roster at main's tip and at the
+# proposal's tip, and a running process (the API, sync) counts again and again: for a
+# roster of 10,000 agents the parse (every key decoded and checked) is ~0.3 s. Keyed by
+# the whole text, so any byte changed is a fresh parse; `source` only names the file in
+# error messages, and failures are never kept. Policy is frozen, so sharing is safe.
+_PARSED: dict[str, Policy] = {}
+_PARSED_MAX = 8
+
+
 def parse_policy(text: str, source: str = POLICY_FILE) -> Policy:
+    found = _PARSED.get(text)
+    if found is None:
+        found = _parse_policy(text, source)
+        if len(_PARSED) >= _PARSED_MAX:
+            del _PARSED[next(iter(_PARSED))]   # the oldest entry
+        _PARSED[text] = found
+    return found
+
+
+def _parse_policy(text: str, source: str) -> Policy:
     data = loads_flat(text)  # the common shape, fast; anything else goes to tomllib
     try:
         data = data if data is not None else tomllib.loads(text)
