@@ -37,9 +37,15 @@ from itertools import pairwise
 from typing import Any
 
 _TOP = 0x110000                     # one past the largest code point
+_MAX_LENGTH = 5_000                 # characters of a pattern; parsing alone is linear in it
 _MAX_NFA = 4_000                    # states of one pattern's automaton
 _MAX_PAIRS = 2_000                  # explored pairs of state sets
 _MAX_WORK = 60_000                  # (state, condition) visits while determinising
+# Cutting the alphabet costs (range endpoints x character sets) and moving by class
+# (automaton edges x classes each covers): both bounded before they start, so a pattern
+# of thousands of distinct characters is refused in milliseconds rather than seconds.
+_MAX_CUT = 200_000
+_MAX_STEPS = 100_000                # (pair of state sets, class) moves while comparing
 
 Ranges = tuple[tuple[int, int], ...]  # sorted, disjoint, inclusive code-point ranges
 _ALL: Ranges = ((0, _TOP - 1),)
@@ -62,12 +68,16 @@ class _Outside(Exception):
 @lru_cache(maxsize=4096)
 def relation(old: str, new: str) -> Relation | None:
     """The relation of the two patterns' languages, or None when it cannot be decided."""
+    if len(old) > _MAX_LENGTH or len(new) > _MAX_LENGTH:
+        return None
     try:
         re.compile(old), re.compile(new)   # what the validator will do with them
         builder = _Builder()
         a, b = builder.search(old), builder.search(new)
         return _compare(builder, a, b)
-    except (_Outside, re.error, RecursionError, OverflowError):
+    except (_Outside, re.error, RecursionError, OverflowError, Warning):
+        # A Warning is raised only under `-W error` (a nested set's FutureWarning, say):
+        # undecided rather than a traceback; catch_warnings is not thread-safe in 3.11.
         return None
 
 
@@ -124,6 +134,9 @@ class _Builder:
         self.edges: list[list[tuple[int, int]]] = []   # (character set index, target)
         self.sets: list[Ranges] = [_NEWLINE]           # the newline has a class of its own
         self._set_index: dict[Ranges, int] = {_NEWLINE: 0}
+        # A repeat builds its body once per copy: each class is computed once, keyed by
+        # the parsed item (kept alive here, so its id is not reused).
+        self._classes_of: dict[tuple[int, bool], tuple[Any, int]] = {}
         self._budget = 0
 
     def state(self) -> int:
@@ -165,8 +178,14 @@ class _Builder:
         return start, end
 
     def _item(self, op: Any, av: Any, dotall: bool) -> tuple[int, int]:
-        if op in (_c.LITERAL, _c.NOT_LITERAL, _c.ANY, _c.IN):
-            return self._char(_chars(op, av, dotall))
+        if op is _c.IN:
+            known = self._classes_of.get((id(av), dotall))
+            if known is None or known[0] is not av:
+                known = av, self.charset(_chars(op, av, dotall))
+                self._classes_of[(id(av), dotall)] = known
+            return self._char(known[1])
+        if op in (_c.LITERAL, _c.NOT_LITERAL, _c.ANY):
+            return self._char(self.charset(_chars(op, av, dotall)))
         if op is _c.SUBPATTERN:
             _group, add, remove, sub = av
             if (add | remove) & ~_c.SRE_FLAG_DOTALL:
@@ -188,9 +207,9 @@ class _Builder:
             return s, e
         raise _Outside(f"{op}")
 
-    def _char(self, ranges: Ranges) -> tuple[int, int]:
+    def _char(self, charset: int) -> tuple[int, int]:
         s, e = self.state(), self.state()
-        self.edges[s].append((self.charset(ranges), e))
+        self.edges[s].append((charset, e))
         return s, e
 
     def _repeat(self, low: int, high: int, sub: list[Any], dotall: bool) -> tuple[int, int]:
@@ -242,6 +261,8 @@ def _classes(sets: list[Ranges]) -> tuple[list[list[int]], list[int]]:
     """The alphabet cut into classes no character set splits: for each set the classes
     it contains, and one character of each class (for witnesses)."""
     points = sorted({0, _TOP} | {p for s in sets for lo, hi in s for p in (lo, hi + 1)})
+    if len(points) * len(sets) > _MAX_CUT:
+        raise _Outside("too many distinct characters")
     starts = [[lo for lo, _ in s] for s in sets]
     index: dict[tuple[bool, ...], int] = {}
     sample: list[int] = []
@@ -295,6 +316,9 @@ _NEXT_MODES: dict[int, tuple[tuple[int, ...], ...]] = {
 _Subset = tuple[frozenset[int], frozenset[int], frozenset[int]]  # by condition, as above
 
 
+_DEAD: _Subset = (frozenset(), frozenset(), frozenset())   # no state left: rejects for good
+
+
 class _Determinised:
     """One pattern's automaton, determinised on demand over the alphabet's classes."""
 
@@ -303,6 +327,9 @@ class _Determinised:
         self.eps, self.final = builder.eps, final
         self.work = 0
         self.moves: list[dict[int, list[int]]] = []
+        if sum(len(members[charset]) for edges in builder.edges
+               for charset, _ in edges) > _MAX_CUT:
+            raise _Outside("too many moves by class")
         for edges in builder.edges:
             by_class: dict[int, list[int]] = {}
             for charset, target in edges:
@@ -341,7 +368,7 @@ class _Determinised:
         if cls == self.newline:   # "exactly a newline left", and this is it
             seeds += [(t, _NOTHING_LEFT) for s in subset[_NEWLINE_LEFT]
                       for t in self.moves[s].get(cls, ())]
-        return self._closure(seeds, at_start=False)
+        return self._closure(seeds, at_start=False) if seeds else _DEAD
 
     def accepts(self, subset: _Subset) -> bool:
         """Whether the string read so far is accepted (nothing is left)."""
@@ -355,8 +382,12 @@ def _compare(builder: _Builder, a: tuple[int, int], b: tuple[int, int]) -> Relat
     parent: dict[tuple[_Subset, _Subset], tuple[Any, int] | None] = {first: None}
     queue = deque([first])
     lost = gained = None
+    steps = 0
     while queue and (lost is None or gained is None):
         pair = queue.popleft()
+        steps += len(sample)
+        if steps > _MAX_STEPS:
+            raise _Outside("product too large")
         in_old, in_new = old.accepts(pair[0]), new.accepts(pair[1])
         if in_old and not in_new and lost is None:
             lost = _witness(parent, pair, sample)
