@@ -104,3 +104,20 @@ def test_no_connection_setting_outlives_a_dry_run(pragma: str, probe: str,
 def test_a_chain_that_changes_a_connection_setting_fails_to_build() -> None:
     with on_chain((*CHAIN, "PRAGMA recursive_triggers = ON;")) as cur:
         assert isinstance(cur, tuple) and cur[0] == 2 and "not authorized" in cur[1]
+
+
+def test_extending_in_place_leaves_no_notes_of_the_watch_behind() -> None:
+    # The watch's triggers fire while main's next migrations extend a database in place:
+    # what they note is nobody's dry run. Left there, it grew by every merge an audit
+    # replayed, and every insert searched it (the audit went quadratic).
+    from senate.migrate.effect import NET, WRITTEN
+
+    chain: tuple[str, ...] = CHAIN
+    for n in range(5):
+        chain = (*chain, f"INSERT INTO artifacts VALUES ('x{n}', '{{}}');")
+        with on_chain(chain) as cur:
+            assert not isinstance(cur, tuple)
+            noted = [cur.execute(f"SELECT count(*) FROM temp.{t}").fetchone()[0]
+                     for t in (WRITTEN, NET)]
+            assert noted == [0, 0], n
+            assert len(list(cur.execute("SELECT id FROM artifacts"))) == n + 2
