@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import time
@@ -99,6 +100,14 @@ class GitRepo:
         # main's first-parent line, oldest first, by tip: a long-running process (the API
         # server, an audit) extends it instead of reading all of history again.
         self._lines: dict[str, tuple[tuple[str, ...], dict[str, int]]] = {}
+        # Objects never change under their id: a commit's header, a tree, a small file at
+        # a path of a tree. A count reads the same few dozen of them many times over, and
+        # an audit reads each merge's base again as the next merge's parent. Bounded, and
+        # only what was found is kept (a missing object may arrive with the next fetch).
+        self._heads: dict[str, tuple[str, tuple[str, ...]]] = {}
+        self._trees: dict[str, pygit2.Tree] = {}
+        self._files: dict[tuple[str, str], bytes | None] = {}
+        self._diffs: dict[tuple[str, str], tuple[RawDelta, ...]] = {}
 
     # -- opening -------------------------------------------------------------------
     @classmethod
@@ -205,8 +214,14 @@ class GitRepo:
 
     def commit_head(self, oid: str) -> tuple[str, tuple[str, ...]] | None:
         """(tree, parents) of commit `oid` read raw; None when it cannot be read."""
+        known = self._heads.get(oid)
+        if known is not None:
+            return known
         data = self.read_commit(oid)
-        return self.head_of(data) if data is not None else None
+        head = self.head_of(data) if data is not None else None
+        if head is not None:
+            _remember(self._heads, oid, head, _KEEP_HEADS)
+        return head
 
     def first_parent_history_index(
         self, tip: str
@@ -242,6 +257,24 @@ class GitRepo:
 
     def raw_diff(self, old_tree: str, new_tree: str) -> list[RawDelta]:
         """`git diff --raw --no-abbrev --no-renames OLD NEW` over two trees, as values."""
+        if old_tree == new_tree and self._is_tree(old_tree):
+            return []
+        known = self._diffs.get((old_tree, new_tree))
+        if known is not None:
+            return list(known)
+        found = self._raw_diff(old_tree, new_tree)
+        _remember(self._diffs, (old_tree, new_tree), tuple(found), _KEEP_DIFFS)
+        return found
+
+    def _is_tree(self, oid: str) -> bool:
+        if oid in self._trees:
+            return True
+        try:
+            return isinstance(self._repo[pygit2.Oid(hex=oid)], pygit2.Tree)
+        except (KeyError, ValueError, pygit2.GitError):
+            return False
+
+    def _raw_diff(self, old_tree: str, new_tree: str) -> list[RawDelta]:
         try:
             old = self._repo[pygit2.Oid(hex=old_tree)]
             new = self._repo[pygit2.Oid(hex=new_tree)]
@@ -296,14 +329,19 @@ class GitRepo:
     def read_file(self, rev: str, path: str) -> bytes | None:
         """File content at `path` in the tree of commit `rev`, None when absent."""
         tree = self._tree_at(rev)
+        key = (str(tree.id), path)
+        if key in self._files:
+            return self._files[key]
         try:
             entry = tree[path]
         except KeyError:
-            return None
-        obj = self._repo[entry.id]
-        if not isinstance(obj, pygit2.Blob):
-            return None
-        return bytes(obj.data)
+            found = None
+        else:
+            obj = self._repo[entry.id]
+            found = bytes(obj.data) if isinstance(obj, pygit2.Blob) else None
+        if found is None or len(found) <= _KEEP_FILE_BYTES:
+            _remember(self._files, key, found, _KEEP_FILES)
+        return found
 
     def blob_id(self, rev: str, path: str) -> str | None:
         tree = self._tree_at(rev)
@@ -523,9 +561,13 @@ class GitRepo:
     def _tree_at(self, rev: str) -> pygit2.Tree:
         """The tree of commit `rev` (an id, read raw when possible, or any revision)."""
         oid = self.commit_tree(rev if len(rev) == 40 and _HEX.match(rev) else self.resolve(rev))
+        known = self._trees.get(oid)
+        if known is not None:
+            return known
         tree = self._repo[pygit2.Oid(hex=oid)]
         if not isinstance(tree, pygit2.Tree):
             raise GitError(f"{oid[:12]} is not a tree")
+        _remember(self._trees, oid, tree, _KEEP_TREES)
         return tree
 
     def _commit(self, oid: str) -> pygit2.Commit:
@@ -539,3 +581,18 @@ class GitRepo:
         if not isinstance(obj, pygit2.Commit):
             raise UsageError(f"{oid} is not a commit")
         return obj
+
+
+_KEEP_HEADS = 16_384
+_KEEP_TREES = 256
+_KEEP_FILES = 2_048
+_KEEP_FILE_BYTES = 256 * 1024
+_KEEP_DIFFS = 64
+
+
+def _remember(memo: dict[Any, Any], key: Any, value: Any, most: int) -> None:
+    if len(memo) >= most:
+        # another thread may have got there first: then there is nothing to drop
+        with contextlib.suppress(RuntimeError, StopIteration, KeyError):
+            del memo[next(iter(memo))]   # the oldest entry
+    memo[key] = value
