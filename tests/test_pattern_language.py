@@ -173,6 +173,11 @@ HOSTILE = [
     ("classes by bits, repeated", f"({_bits(4000, 12, 1)}){{3}}", f"({_bits(4000, 12, 2)}){{3}}",
      "too many moves by class"),
     ("long pattern", "x" * 5_001, "x", "length"),
+    # found in review: big subsets times many classes, walked class by class (0.8 s)
+    ("optional run before distinct literals",
+     "a(?:b?){300}" + "".join(chr(0x100 + i) for i in range(300)),
+     "a(?:b?){301}" + "".join(chr(0x100 + i) for i in range(300)),
+     "determinising takes too long"),
 ]
 
 

@@ -337,6 +337,7 @@ class _Determinised:
                     by_class.setdefault(cls, []).append(target)
             self.moves.append(by_class)
         self.newline = members[0][0]   # the builder's set 0 is the newline alone
+        self._successors: dict[_Subset, dict[int, _Subset]] = {}
         self.first = self._closure([(start, _FREE)], at_start=True)
 
     def _closure(self, seeds: list[tuple[int, int]], at_start: bool) -> _Subset:
@@ -363,12 +364,27 @@ class _Determinised:
             by_mode[mode].add(state)
         return frozenset(by_mode[0]), frozenset(by_mode[1]), frozenset(by_mode[2])
 
-    def step(self, subset: _Subset, cls: int) -> _Subset:
-        seeds = [(t, _FREE) for s in subset[_FREE] for t in self.moves[s].get(cls, ())]
-        if cls == self.newline:   # "exactly a newline left", and this is it
-            seeds += [(t, _NOTHING_LEFT) for s in subset[_NEWLINE_LEFT]
-                      for t in self.moves[s].get(cls, ())]
-        return self._closure(seeds, at_start=False) if seeds else _DEAD
+    def successors(self, subset: _Subset) -> dict[int, _Subset]:
+        """The subset reached on each class the subset can move on (any other class
+        leads to _DEAD). Walked once per subset, by the moves its states have, and the
+        walk counts as work: asking every class of every state was a hidden quadratic."""
+        known = self._successors.get(subset)
+        if known is not None:
+            return known
+        seeds: dict[int, list[tuple[int, int]]] = {}
+        walked = 0
+        for s in subset[_FREE]:
+            for cls, targets in self.moves[s].items():
+                walked += 1
+                seeds.setdefault(cls, []).extend((t, _FREE) for t in targets)
+        for s in subset[_NEWLINE_LEFT]:   # "exactly a newline left", and this is it
+            walked += 1
+            for t in self.moves[s].get(self.newline, ()):
+                seeds.setdefault(self.newline, []).append((t, _NOTHING_LEFT))
+        self.work += walked
+        found = {cls: self._closure(v, at_start=False) for cls, v in seeds.items()}
+        self._successors[subset] = found
+        return found
 
     def accepts(self, subset: _Subset) -> bool:
         """Whether the string read so far is accepted (nothing is left)."""
@@ -385,16 +401,20 @@ def _compare(builder: _Builder, a: tuple[int, int], b: tuple[int, int]) -> Relat
     steps = 0
     while queue and (lost is None or gained is None):
         pair = queue.popleft()
-        steps += len(sample)
-        if steps > _MAX_STEPS:
-            raise _Outside("product too large")
         in_old, in_new = old.accepts(pair[0]), new.accepts(pair[1])
         if in_old and not in_new and lost is None:
             lost = _witness(parent, pair, sample)
         if in_new and not in_old and gained is None:
             gained = _witness(parent, pair, sample)
-        for cls in range(len(sample)):
-            nxt = (old.step(pair[0], cls), new.step(pair[1], cls))
+        moves_old, moves_new = old.successors(pair[0]), new.successors(pair[1])
+        # A class neither side moves on leads both to _DEAD, where neither accepts
+        # anything ever: nothing to find there, so it is not explored.
+        live = sorted(moves_old.keys() | moves_new.keys())
+        steps += len(live)
+        if steps > _MAX_STEPS:
+            raise _Outside("product too large")
+        for cls in live:
+            nxt = (moves_old.get(cls, _DEAD), moves_new.get(cls, _DEAD))
             if nxt not in parent:
                 if len(parent) >= _MAX_PAIRS:
                     raise _Outside("product too large")
