@@ -7,6 +7,7 @@ names the key at fault, because a policy that half-loads is a policy an attacker
 from __future__ import annotations
 
 import re
+import threading
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -144,13 +145,17 @@ _PARSED: dict[str, Policy] = {}
 _PARSED_MAX = 8
 
 
+_PARSED_LOCK = threading.Lock()   # the API counts in several threads
+
+
 def parse_policy(text: str, source: str = POLICY_FILE) -> Policy:
     found = _PARSED.get(text)
     if found is None:
         found = _parse_policy(text, source)
-        if len(_PARSED) >= _PARSED_MAX:
-            del _PARSED[next(iter(_PARSED))]   # the oldest entry
-        _PARSED[text] = found
+        with _PARSED_LOCK:
+            if len(_PARSED) >= _PARSED_MAX:
+                del _PARSED[next(iter(_PARSED))]   # the oldest entry
+            _PARSED[text] = found
     return found
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import re
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -108,6 +108,7 @@ class GitRepo:
         self._trees: dict[str, pygit2.Tree] = {}
         self._files: dict[tuple[str, str], bytes | None] = {}
         self._diffs: dict[tuple[str, str], tuple[RawDelta, ...]] = {}
+        self._memo_lock = threading.Lock()
 
     # -- opening -------------------------------------------------------------------
     @classmethod
@@ -220,7 +221,7 @@ class GitRepo:
         data = self.read_commit(oid)
         head = self.head_of(data) if data is not None else None
         if head is not None:
-            _remember(self._heads, oid, head, _KEEP_HEADS)
+            self._remember(self._heads, oid, head, _KEEP_HEADS)
         return head
 
     def first_parent_history_index(
@@ -263,8 +264,15 @@ class GitRepo:
         if known is not None:
             return list(known)
         found = self._raw_diff(old_tree, new_tree)
-        _remember(self._diffs, (old_tree, new_tree), tuple(found), _KEEP_DIFFS)
+        if len(found) <= _KEEP_DIFF_DELTAS:
+            self._remember(self._diffs, (old_tree, new_tree), tuple(found), _KEEP_DIFFS)
         return found
+
+    def _remember(self, memo: dict[Any, Any], key: Any, value: Any, most: int) -> None:
+        with self._memo_lock:   # the API may share a repository between threads
+            if len(memo) >= most:
+                del memo[next(iter(memo))]   # the oldest entry
+            memo[key] = value
 
     def _is_tree(self, oid: str) -> bool:
         if oid in self._trees:
@@ -330,8 +338,9 @@ class GitRepo:
         """File content at `path` in the tree of commit `rev`, None when absent."""
         tree = self._tree_at(rev)
         key = (str(tree.id), path)
-        if key in self._files:
-            return self._files[key]
+        known = self._files.get(key, _UNKNOWN)
+        if known is not _UNKNOWN:
+            return known   # type: ignore[return-value]
         try:
             entry = tree[path]
         except KeyError:
@@ -340,7 +349,7 @@ class GitRepo:
             obj = self._repo[entry.id]
             found = bytes(obj.data) if isinstance(obj, pygit2.Blob) else None
         if found is None or len(found) <= _KEEP_FILE_BYTES:
-            _remember(self._files, key, found, _KEEP_FILES)
+            self._remember(self._files, key, found, _KEEP_FILES)
         return found
 
     def blob_id(self, rev: str, path: str) -> str | None:
@@ -567,7 +576,7 @@ class GitRepo:
         tree = self._repo[pygit2.Oid(hex=oid)]
         if not isinstance(tree, pygit2.Tree):
             raise GitError(f"{oid[:12]} is not a tree")
-        _remember(self._trees, oid, tree, _KEEP_TREES)
+        self._remember(self._trees, oid, tree, _KEEP_TREES)
         return tree
 
     def _commit(self, oid: str) -> pygit2.Commit:
@@ -585,14 +594,10 @@ class GitRepo:
 
 _KEEP_HEADS = 16_384
 _KEEP_TREES = 256
-_KEEP_FILES = 2_048
-_KEEP_FILE_BYTES = 256 * 1024
+# at most 64 MiB of files; a diff of many paths (a hostile tip) is not kept
+_KEEP_FILES = 1_024
+_KEEP_FILE_BYTES = 64 * 1024
 _KEEP_DIFFS = 64
+_KEEP_DIFF_DELTAS = 512
+_UNKNOWN = object()
 
-
-def _remember(memo: dict[Any, Any], key: Any, value: Any, most: int) -> None:
-    if len(memo) >= most:
-        # another thread may have got there first: then there is nothing to drop
-        with contextlib.suppress(RuntimeError, StopIteration, KeyError):
-            del memo[next(iter(memo))]   # the oldest entry
-    memo[key] = value
