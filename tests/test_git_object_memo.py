@@ -4,10 +4,10 @@ remembered, so an object that arrives later (a fetch, a push) is seen; and it is
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
+from racekit import race
 
 from senate.git import GitRepo
 from senate.git import repo as repo_module
@@ -76,31 +76,15 @@ def test_a_diff_of_a_tree_with_itself_is_empty_and_of_junk_an_error(tmp_path: Pa
 
 def test_threads_sharing_one_repository_keep_the_bound(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    import threading
-
     monkeypatch.setattr(repo_module, "_KEEP_FILES", 8)
     git = GitRepo.init(tmp_path / "r")
     tip = commit(git, None, {"f": b"x"})
-    failures: list[BaseException] = []
 
     def work(thread: int) -> None:
         # absent paths are remembered too, and cheap: every call evicts
-        try:
-            for n in range(3000):
-                assert git.read_file(tip, f"missing-{thread}-{n}") is None
-                assert git.read_file(tip, "f") == b"x"
-        except BaseException as exc:
-            failures.append(exc)
+        for n in range(3000):
+            assert git.read_file(tip, f"missing-{thread}-{n}") is None
+            assert git.read_file(tip, "f") == b"x"
 
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)   # switch threads as often as possible: races show
-    try:
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    finally:
-        sys.setswitchinterval(interval)
-    assert failures == []
+    assert race(work) == []
     assert len(git._files) <= 8

@@ -4,10 +4,9 @@ the file it came from."""
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from racekit import race
 
 from senate.errors import UsageError
 from senate.policy import _PARSED, _PARSED_MAX, parse_policy
@@ -55,27 +54,11 @@ def test_threads_sharing_the_memo_never_fail() -> None:
     # found in review: two threads evicting the same oldest entry raised KeyError (an
     # API count would have answered 500). Distinct texts (a comment apart) make every
     # call a parse and an eviction.
-    import threading
-
     base = roster("solo")
-    failures: list[BaseException] = []
 
     def work(thread: int) -> None:
-        try:
-            for n in range(1500):
-                assert parse_policy(f"{base}# {thread}-{n}\n").agents[0].name == "solo"
-        except BaseException as exc:
-            failures.append(exc)
+        for n in range(1500):
+            assert parse_policy(f"{base}# {thread}-{n}\n").agents[0].name == "solo"
 
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)   # switch threads as often as possible: races show
-    try:
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    finally:
-        sys.setswitchinterval(interval)
-    assert failures == []
+    assert race(work) == []
     assert len(_PARSED) <= _PARSED_MAX
