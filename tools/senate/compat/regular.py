@@ -134,9 +134,6 @@ class _Builder:
         self.edges: list[list[tuple[int, int]]] = []   # (character set index, target)
         self.sets: list[Ranges] = [_NEWLINE]           # the newline has a class of its own
         self._set_index: dict[Ranges, int] = {_NEWLINE: 0}
-        # A repeat builds its body once per copy: each class is computed once, keyed by
-        # the parsed item (kept alive here, so its id is not reused).
-        self._classes_of: dict[tuple[int, bool], tuple[Any, int]] = {}
         self._budget = 0
 
     def state(self) -> int:
@@ -178,13 +175,7 @@ class _Builder:
         return start, end
 
     def _item(self, op: Any, av: Any, dotall: bool) -> tuple[int, int]:
-        if op is _c.IN:
-            known = self._classes_of.get((id(av), dotall))
-            if known is None or known[0] is not av:
-                known = av, self.charset(_chars(op, av, dotall))
-                self._classes_of[(id(av), dotall)] = known
-            return self._char(known[1])
-        if op in (_c.LITERAL, _c.NOT_LITERAL, _c.ANY):
+        if op in (_c.LITERAL, _c.NOT_LITERAL, _c.ANY, _c.IN):
             return self._char(self.charset(_chars(op, av, dotall)))
         if op is _c.SUBPATTERN:
             _group, add, remove, sub = av
@@ -240,9 +231,16 @@ def _chars(op: Any, av: Any, dotall: bool) -> Ranges:
         return _complement(((av, av),))
     if op is _c.ANY:
         return _ALL if dotall else _complement(_NEWLINE)
+    return _class(tuple(av))
+
+
+@lru_cache(maxsize=1024)
+def _class(items: tuple[tuple[Any, Any], ...]) -> Ranges:
+    """A `[...]` class's ranges. Remembered: a repeat builds its body once per copy, and
+    the union of Unicode categories is the costly part."""
     negate = False
     parts: list[Ranges] = []
-    for kind, value in av:
+    for kind, value in items:
         if kind is _c.NEGATE:
             negate = True
         elif kind is _c.LITERAL:
