@@ -7,12 +7,12 @@ names the key at fault, because a policy that half-loads is a policy an attacker
 from __future__ import annotations
 
 import re
-import threading
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from senate.boundedmemo import BoundedDict
 from senate.errors import UsageError
 from senate.sshsig import PublicKey
 from senate.tomlfast import loads_flat
@@ -141,21 +141,15 @@ def default_email(name: str) -> str:
 # roster of 10,000 agents the parse (every key decoded and checked) is ~0.3 s. Keyed by
 # the whole text, so any byte changed is a fresh parse; `source` only names the file in
 # error messages, and failures are never kept. Policy is frozen, so sharing is safe.
-_PARSED: dict[str, Policy] = {}
 _PARSED_MAX = 8
-
-
-_PARSED_LOCK = threading.Lock()   # the API counts in several threads
+_PARSED: BoundedDict[str, Policy] = BoundedDict(_PARSED_MAX)
 
 
 def parse_policy(text: str, source: str = POLICY_FILE) -> Policy:
     found = _PARSED.get(text)
     if found is None:
         found = _parse_policy(text, source)
-        with _PARSED_LOCK:
-            if len(_PARSED) >= _PARSED_MAX:
-                del _PARSED[next(iter(_PARSED))]   # the oldest entry
-            _PARSED[text] = found
+        _PARSED.keep(text, found)
     return found
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from typing import Any
 import pygit2
 from pygit2.enums import DeltaStatus, DiffOption, FileMode, ObjectType, SortMode
 
+from senate.boundedmemo import BoundedDict
 from senate.errors import ConflictError, GitError, NotFoundError, UsageError
 
 MAIN = "main"
@@ -104,11 +104,11 @@ class GitRepo:
         # a path of a tree. A count reads the same few dozen of them many times over, and
         # an audit reads each merge's base again as the next merge's parent. Bounded, and
         # only what was found is kept (a missing object may arrive with the next fetch).
-        self._heads: dict[str, tuple[str, tuple[str, ...]]] = {}
-        self._trees: dict[str, pygit2.Tree] = {}
-        self._files: dict[tuple[str, str], bytes | None] = {}
-        self._diffs: dict[tuple[str, str], tuple[RawDelta, ...]] = {}
-        self._memo_lock = threading.Lock()
+        self._heads: BoundedDict[str, tuple[str, tuple[str, ...]]] = BoundedDict(_KEEP_HEADS)
+        self._trees: BoundedDict[str, pygit2.Tree] = BoundedDict(_KEEP_TREES)
+        self._files: BoundedDict[tuple[str, str], bytes | None] = BoundedDict(_KEEP_FILES)
+        self._diffs: BoundedDict[tuple[str, str], tuple[RawDelta, ...]] = BoundedDict(
+            _KEEP_DIFFS)
 
     # -- opening -------------------------------------------------------------------
     @classmethod
@@ -221,7 +221,7 @@ class GitRepo:
         data = self.read_commit(oid)
         head = self.head_of(data) if data is not None else None
         if head is not None:
-            self._remember(self._heads, oid, head, _KEEP_HEADS)
+            self._heads.keep(oid, head)
         return head
 
     def first_parent_history_index(
@@ -265,14 +265,8 @@ class GitRepo:
             return list(known)
         found = self._raw_diff(old_tree, new_tree)
         if len(found) <= _KEEP_DIFF_DELTAS:
-            self._remember(self._diffs, (old_tree, new_tree), tuple(found), _KEEP_DIFFS)
+            self._diffs.keep((old_tree, new_tree), tuple(found))
         return found
-
-    def _remember(self, memo: dict[Any, Any], key: Any, value: Any, most: int) -> None:
-        with self._memo_lock:   # the API may share a repository between threads
-            if len(memo) >= most:
-                del memo[next(iter(memo))]   # the oldest entry
-            memo[key] = value
 
     def _is_tree(self, oid: str) -> bool:
         if oid in self._trees:
@@ -349,7 +343,7 @@ class GitRepo:
             obj = self._repo[entry.id]
             found = bytes(obj.data) if isinstance(obj, pygit2.Blob) else None
         if found is None or len(found) <= _KEEP_FILE_BYTES:
-            self._remember(self._files, key, found, _KEEP_FILES)
+            self._files.keep(key, found)
         return found
 
     def blob_id(self, rev: str, path: str) -> str | None:
@@ -576,7 +570,7 @@ class GitRepo:
         tree = self._repo[pygit2.Oid(hex=oid)]
         if not isinstance(tree, pygit2.Tree):
             raise GitError(f"{oid[:12]} is not a tree")
-        self._remember(self._trees, oid, tree, _KEEP_TREES)
+        self._trees.keep(oid, tree)
         return tree
 
     def _commit(self, oid: str) -> pygit2.Commit:
