@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -33,7 +32,9 @@ def schema_path(artifact_type: str) -> str:
 
 def dump_schema(schema: dict[str, Any]) -> bytes:
     """The one canonical serialisation, so diffs show only what changed."""
-    return (json.dumps(schema, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    from senate.jsontext import indented
+
+    return (indented(schema) + "\n").encode("utf-8")
 
 
 def parse_schema(data: bytes, source: str) -> dict[str, Any]:
