@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import random
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,12 @@ def test_memoised_check_agrees_with_jsonschema_on_every_schema_cold_and_warm() -
     ({"$defs": {"d": {"minLength": 1}}, "properties": {"p": {"$ref": "#/$defs/d"}}},
      {"$defs": {"d": {"minLength": -1}}, "properties": {"p": {"$ref": "#/$defs/d"}}}),
     ({"items": {"items": {"items": {"enum": [3]}}}}, {"items": {"items": {"items": {"enum": 3}}}}),
+    # values a fast encoder writes alike: NaN and the infinities as null, 1.0 and 1, big ints
+    ({"properties": {"a": {"minimum": math.nan}}}, {"properties": {"a": {"minimum": None}}}),
+    ({"properties": {"a": {"maximum": -math.inf}}}, {"properties": {"a": {"maximum": None}}}),
+    ({"properties": {"a": {"minLength": 1}}}, {"properties": {"a": {"minLength": 1.5}}}),
+    ({"properties": {"a": {"minLength": 2**70}}}, {"properties": {"a": {"minLength": -2**70}}}),
+    ({"properties": {"a": {"required": ["x"]}}}, {"properties": {"a": {"required": [True]}}}),
 ])
 def test_a_warm_memo_never_hides_an_invalid_subschema(good: Any, bad: Any) -> None:
     assert ours(good) is None and expected(good) is None  # every subschema of good is memoised

@@ -61,11 +61,31 @@ _VALID: set[bytes] = set()  # digests, so the memory is bounded whatever schemas
 _VALID_MAX = 200_000
 
 
-@cache
-def _metaschema_validator() -> Any:
+def _memo_key(instance: dict[str, Any]) -> bytes | None:
+    """A digest of the subschema's canonical JSON (sorted keys), or None if it has none."""
     import hashlib
     import json
 
+    import orjson
+
+    # orjson writes NaN and the infinities as `null` (and so would confuse them with it):
+    # any text holding `null` is written again by the standard library, which spells them.
+    try:
+        text = orjson.dumps(instance, option=orjson.OPT_SORT_KEYS)
+        if b"null" not in text:
+            return hashlib.blake2b(b"o" + text, digest_size=20).digest()
+    except TypeError:  # a key that is not a string, an integer beyond 64 bits
+        pass
+    try:
+        plain = json.dumps(instance, sort_keys=True, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return None
+    return hashlib.blake2b(b"j" + plain.encode("utf-8", "surrogatepass"),
+                           digest_size=20).digest()
+
+
+@cache
+def _metaschema_validator() -> Any:
     import jsonschema
     from jsonschema import _keywords
 
@@ -75,10 +95,8 @@ def _metaschema_validator() -> Any:
         if ref != "#meta" or not isinstance(instance, dict):
             yield from original(validator, ref, instance, schema)
             return
-        try:
-            text = json.dumps(instance, sort_keys=True, separators=(",", ":"))
-            key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest()
-        except (TypeError, ValueError):  # not plain JSON: no memo, the full check
+        key = _memo_key(instance)
+        if key is None:  # not plain JSON: no memo, the full check
             yield from original(validator, ref, instance, schema)
             return
         if key in _VALID:
