@@ -80,15 +80,21 @@ def test_clean_history(governed: Governed, cli: Any) -> None:
     assert text.code == 0 and "ok: main changed only through approved proposals" in text.out
 
 
-def test_direct_schema_commit(governed: Governed, cli: Any) -> None:
-    g = governed
-    good_history(cli, g)
+def direct_schema_commit(g: Governed) -> str:
+    """A signed commit on main adding a field to a schema, with no proposal."""
     main = git(g.path, "rev-parse", "main").strip()
     schema = json.loads(git(g.path, "show", "main:schemas/experiment.json"))
     schema["properties"]["sneaky"] = {"type": "string"}
     oid = make_commit(g, main, "tweak schema\n", signer="alice",
                       changes={"schemas/experiment.json": json.dumps(schema).encode()})
     git(g.path, "update-ref", "refs/heads/main", oid, main)
+    return oid
+
+
+def test_direct_schema_commit(governed: Governed, cli: Any) -> None:
+    g = governed
+    good_history(cli, g)
+    oid = direct_schema_commit(g)
     code, report = audit(cli, g)
     assert code == 1
     assert report["violations"] == [{

@@ -2,7 +2,8 @@
 
 The audit re-counts every merge from git alone (every commit each merge brought in, under
 main's roster at its first parent, with the byte-exact content id) and re-plans each
-merge tree. Target: the audit of 1,000 merged proposals in under 10 s.
+merge tree. Target: the audit of 1,000 merged proposals in under 10 s, with the default
+number of processes (one per CPU); the time in one process is printed beside it.
 
 Run: python tests/bench/bench_merge_audit.py [N]   (default 1000)
 """
@@ -22,6 +23,7 @@ sys.path[:0] = [str(Path(__file__).resolve().parents[2] / "tools"),
 from conftest import ADD_FIELD_SPEC, RATIONALE, make_key  # noqa: E402
 
 from senate.audit import audit  # noqa: E402
+from senate.auditpool import default_jobs  # noqa: E402
 from senate.cli.main import run  # noqa: E402
 from senate.git import GitRepo  # noqa: E402
 from senate.merging import Merged, merge_proposal  # noqa: E402
@@ -56,15 +58,18 @@ def main(n: int) -> None:
             outcome = merge_proposal(git, pid)
             merge_times.append(time.perf_counter() - start)
             assert isinstance(outcome, Merged), outcome
-        start = time.perf_counter()
-        report = audit(git)
-        took = time.perf_counter() - start
-        assert report.ok and len(report.merges) == n
         merge_times.sort()
         print(f"merge (work tree checked out): median {merge_times[n // 2] * 1000:.0f} ms, "
               f"max {merge_times[-1] * 1000:.0f} ms over {n} merges")
-        print(f"audit of {report.commits} first-parent commits ({n} merges): {took:.2f} s "
-              f"({took / n * 1000:.1f} ms per merge; target for 1,000 merges: < 10 s)")
+        jobs = default_jobs(n)
+        for label, count in (("one process", 1), (f"{jobs} processes (the default)", jobs)):
+            start = time.perf_counter()
+            report = audit(git, jobs=count)
+            took = time.perf_counter() - start
+            assert report.ok and len(report.merges) == n
+            target = "; target for 1,000 merges: < 10 s" if count == jobs else ""
+            print(f"audit of {report.commits} first-parent commits ({n} merges), {label}: "
+                  f"{took:.2f} s ({took / n * 1000:.1f} ms per merge{target})")
 
 
 if __name__ == "__main__":

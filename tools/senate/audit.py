@@ -83,8 +83,13 @@ def mainline(git: GitRepo) -> list[str]:
 
 
 def audit(
-    git: GitRepo, commits: list[str] | None = None, step: Callable[[], None] | None = None
+    git: GitRepo, commits: list[str] | None = None, step: Callable[[], None] | None = None,
+    jobs: int | None = None,
 ) -> AuditReport:
+    """`jobs`: processes judging commits side by side (None: one per CPU for a long
+    history, see senate.auditpool); the report is the same for any number."""
+    from senate.auditpool import default_jobs, verdicts
+
     line = mainline(git) if commits is None else commits
     history = Mainline.of(git, line[-1])
     violations: list[Violation] = []
@@ -97,13 +102,13 @@ def audit(
     earlier, line = line[:start.index], line[start.index:]
     # -- end of the adoption edit --
     merges: list[tuple[str, str]] = []
-    for oid in line[1:]:
-        found, proposal = audit_commit(git, oid, history)
+    todo = line[1:]
+    judged = verdicts(git, history, todo, default_jobs(len(todo)) if jobs is None else jobs,
+                      step)
+    for oid, (found, proposal) in zip(todo, judged, strict=True):
         violations += found
         if proposal is not None:
             merges.append((oid, proposal))
-        if step is not None:
-            step()
     return AuditReport(line[-1], line[0], len(line), tuple(merges), tuple(violations),
                        len(earlier))
 

@@ -11,8 +11,11 @@ from senate.cli.remote_opts import fetch_option, maybe_fetch
 @click.command()
 @json_option
 @fetch_option
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="processes judging commits side by side (default: one per CPU for a "
+                   "history of 200 commits or more); the report is the same for any number")
 @click.pass_context
-def audit(ctx: click.Context, fetch_remote: str | None) -> int:
+def audit(ctx: click.Context, fetch_remote: str | None, jobs: int | None) -> int:
     """Replay main's history: every change to schemas/ or senate.toml must be a Senate
     merge whose tally re-verifies from git alone. Exit 1 if any violation."""
     from senate.audit import audit as run_audit
@@ -27,9 +30,9 @@ def audit(ctx: click.Context, fetch_remote: str | None) -> int:
     if not OUTPUT.json and sys.stderr.isatty():
         with click.progressbar(length=max(len(commits) - 1, 0), label="auditing main",
                                file=sys.stderr) as bar:
-            report = run_audit(git, commits, lambda: bar.update(1))
+            report = run_audit(git, commits, lambda: bar.update(1), jobs)
     else:
-        report = run_audit(git, commits)
+        report = run_audit(git, commits, jobs=jobs)
     lines = [f"audited {report.commits} commits on main's first-parent line from "
              f"{report.root[:12]}; {len(report.merges)} Senate merges re-verified"]
     if report.before_governance:
