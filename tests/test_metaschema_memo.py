@@ -99,6 +99,14 @@ def test_memoised_check_agrees_with_jsonschema_on_every_schema_cold_and_warm() -
     ({"properties": {"a": {"minLength": 1}}}, {"properties": {"a": {"minLength": 1.5}}}),
     ({"properties": {"a": {"minLength": 2**70}}}, {"properties": {"a": {"minLength": -2**70}}}),
     ({"properties": {"a": {"required": ["x"]}}}, {"properties": {"a": {"required": [True]}}}),
+    # judged by parts (the schema without `properties`/`$defs`, then each value): a fault
+    # in the rest, in a value of either, or in the maps themselves
+    ({"type": "object", "properties": {"a": {}}}, {"type": "strng", "properties": {"a": {}}}),
+    ({"$defs": {"d": True}, "properties": {"a": False}}, {"$defs": {"d": 3}}),
+    ({"properties": {}}, {"properties": []}),
+    ({"$defs": {"d": {"properties": {"x": {}}}}}, {"$defs": {"d": {"properties": {"x": 1}}}}),
+    ({"properties": {"a": {"minimum": 1}}, "$defs": {}},
+     {"properties": {"a": {"minimum": 1}}, "$defs": {}, "minItems": -1}),
 ])
 def test_a_warm_memo_never_hides_an_invalid_subschema(good: Any, bad: Any) -> None:
     assert ours(good) is None and expected(good) is None  # every subschema of good is memoised
