@@ -184,11 +184,24 @@ def test_the_incremental_chain_equals_the_planned_one_at_every_commit(
             generate(cli, g)  # the folder changes: a new chain state
     repo = GitRepo.open(g.path)
     line = list(reversed(list(repo.first_parent_history(repo.resolve("main")))))
+    # A second line from an older commit (a main that was reset, a fork): the chains of
+    # the two share only what comes before the fork.
+    old_main = repo.resolve("main")
+    git(g.path, "update-ref", "refs/heads/main", line[-3], old_main)
+    git(g.path, "reset", "-q", "--hard", "main")
+    for i in range(2):
+        merge(g, propose(cli, g, "--type", "dataset", "--field", f"fork{i}", *ADD))
+    fork = list(reversed(list(repo.first_parent_history(repo.resolve("main")))))
+    assert fork[:len(line) - 2] == line[:-2] and fork[-1] not in line
+    both = line + fork[len(line) - 2:]
     for dialect in ("sqlite", "postgres"):
         truth = {oid: gen._chain_by_plan(repo, oid, dialect, _files(repo, oid, dialect))
-                 for oid in line}
+                 for oid in both}
         assert len({len(c) for c in truth.values()}) > 3  # the chain grows along the line
-        for order in (line, list(reversed(line)), line[::2] + line[1::2]):
+        tips = [line[-1], fork[-1]]
+        for order in (line, list(reversed(line)), line[::2] + line[1::2], fork + line,
+                      [x for pair in zip(line, fork, strict=False) for x in pair],
+                      tips * 3, both[::-1]):
             gen._PENDING.clear()
             assert [gen.chain_at(repo, oid, dialect) for oid in order] == [
                 truth[oid] for oid in order]

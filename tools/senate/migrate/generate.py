@@ -58,16 +58,7 @@ def merged_proposals(git: GitRepo, tip: str) -> list[Merged]:
     # A commit id fixes its whole first-parent line, so what was found for one commit holds
     # for ever: each call reads only the commits newer than the newest one already seen
     # (every dry run asks again, one merge further along).
-    walked: list[str] = []
-    stop: str | None = None
-    for oid in git.first_parent_history(tip):
-        if oid in _SEEN:
-            stop = oid
-            break
-        walked.append(oid)
-    for oid in reversed(walked):
-        _SEEN[oid] = (stop, _merged_at(git, oid))
-        stop = oid
+    _see(git, tip)
     out: list[Merged] = []
     at = tip
     while True:
@@ -81,6 +72,40 @@ def merged_proposals(git: GitRepo, tip: str) -> list[Merged]:
 
 # commit -> (the previous commit of its first-parent line, the merge it records or None)
 _SEEN: dict[str, tuple[str | None, Merged | None]] = {}
+
+
+def _see(git: GitRepo, tip: str) -> None:
+    """Make _SEEN hold every commit of `tip`'s first-parent line."""
+    walked: list[str] = []
+    stop: str | None = None
+    for oid in git.first_parent_history(tip):
+        if oid in _SEEN:
+            stop = oid
+            break
+        walked.append(oid)
+    for oid in reversed(walked):
+        _SEEN[oid] = (stop, _merged_at(git, oid))
+        stop = oid
+
+
+def _merges_since(git: GitRepo, tip: str, done: set[str],
+                  index: dict[str, int]) -> tuple[list[Merged], int]:
+    """The merged proposals on `tip`'s first-parent line, those in `done` aside, newer than
+    the newest merge `index` holds (oldest first), and that merge's place in `index` (-1:
+    it holds none, and the list is every one). A walk back to the newest known merge, not
+    to the root: each dry run asks again, one merge further along."""
+    _see(git, tip)
+    newer: list[Merged] = []
+    at: str | None = tip
+    while at is not None:
+        older, found = _SEEN[at]
+        if found is not None and found.proposal_id not in done:
+            place = index.get(found.commit)
+            if place is not None:
+                return newer[::-1], place
+            newer.append(found)
+        at = older
+    return newer[::-1], -1
 
 
 def _merged_at(git: GitRepo, oid: str) -> Merged | None:
@@ -254,6 +279,7 @@ class _Pending:
     number: int  # the number the first pending migration gets
     merges: list[str]  # merge commits rendered so far, oldest first
     texts: list[str]  # their migrations, in the same order
+    index: dict[str, int]  # merge commit -> its place in `merges`
 
 
 # (folder tree, storage, dialect, root when the baseline is generated) -> the latest chain
@@ -284,33 +310,34 @@ def _chain_at(git: GitRepo, tip: str, dialect: str) -> tuple[str, ...]:
         return _chain_by_plan(git, tip, dialect, files)  # an odd chain: the plain way
     root = None if has_baseline else root_commit(git, tip)
     key = (entry[1] if entry else None, storage, dialect, root)
-    todo = [m for m in merged_proposals(git, tip) if m.proposal_id not in done]
     known = _PENDING.get(key)
-    if known is None or not _extends(todo, known.merges):
+    if known is None:
         prefix = tuple(m.text for m in committed)
         if root is not None:
             prefix += (_baseline(git, root, storage, dialect).decode(),)
-        known = _Pending(prefix, len(committed) + (root is not None), [], [])
+        known = _Pending(prefix, len(committed) + (root is not None), [], [], {})
         if len(_PENDING) > 16:
             _PENDING.clear()
         _PENDING[key] = known
-    if len(todo) < len(known.merges):  # an older commit than the one last asked about
-        return known.prefix + tuple(known.texts[:len(todo)])
-    for m in todo[len(known.merges):]:
+    # A commit id fixes its first-parent line, so the merges up to a known one are the
+    # known ones before it, in the same order.
+    newer, at = _merges_since(git, tip, done, known.index)
+    if not newer:  # the commit last asked about, or an older one on its line
+        return known.prefix + tuple(known.texts[:at + 1])
+    if at < len(known.merges) - 1:  # another line: keep what the two share
+        kept = known.merges[:at + 1]
+        known = _Pending(known.prefix, known.number, kept, known.texts[:at + 1],
+                         {c: i for i, c in enumerate(kept)})
+        _PENDING[key] = known
+    for m in newer:
         number = known.number + len(known.texts)
         if number > 9999:  # four digits no longer sort by number
             return _chain_by_plan(git, tip, dialect, files)
         up, _ = _rendered(git, m, number, dialect, storage)
         known.texts.append(up.encode().decode())  # what a file written and read holds
+        known.index[m.commit] = len(known.merges)
         known.merges.append(m.commit)
     return known.prefix + tuple(known.texts)
-
-
-def _extends(todo: list[Merged], merges: list[str]) -> bool:
-    # Merged proposals are listed along the first-parent line, so two lists that name the
-    # same merge at the same place agree on everything before it.
-    n = min(len(todo), len(merges))
-    return n == 0 or todo[n - 1].commit == merges[n - 1]
 
 
 def _chain_by_plan(git: GitRepo, tip: str, dialect: str,
