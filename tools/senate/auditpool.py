@@ -4,9 +4,10 @@ Each commit of main's first-parent line is judged on its own (its first parent's
 the commits it brings in, its own clock), so commits can be judged anywhere and in any
 order: the verdicts are collected in the line's order, and every process runs the same
 `audit_commit` a serial audit runs. What differs is only what each process remembers:
-the commits are handed out in runs of CHUNK, so a process extends its scratch database
-and its chain of rendered migrations over the runs others judged instead of building them
-afresh (see senate.migrate.scratch).
+the commits are dealt out in runs of CHUNK, run i to process i mod jobs (the calling
+process is one of them), so a process extends its scratch database and its chain of
+rendered migrations over the runs others judged instead of building them afresh (see
+senate.migrate.scratch).
 
 Processes are started fresh (spawn): a fork would copy the caller's threads and open
 libgit2 handles (the API server has both), and each process opens the repository itself.
@@ -61,18 +62,23 @@ def verdicts(
                 step()
         return
     chunks = [oids[i:i + CHUNK] for i in range(0, len(oids), CHUNK)]
+    jobs = min(jobs, len(chunks))
     try:
-        pool = ProcessPoolExecutor(min(jobs, len(chunks)),
-                                   mp_context=multiprocessing.get_context("spawn"),
+        pool = ProcessPoolExecutor(jobs - 1, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_start, initargs=(str(git.path), history.tip))
     except (OSError, ValueError) as exc:
         raise SenateError(f"cannot start the audit's processes: {exc}",
                           "run `senate audit --jobs 1`") from exc
     with pool:
-        futures = [pool.submit(_judge, chunk) for chunk in chunks]
+        # This process is one of the `jobs`: it judges every jobs-th run itself, with what
+        # it already remembers, while the others judge the rest.
+        futures = {i: pool.submit(_judge, chunk) for i, chunk in enumerate(chunks)
+                   if i % jobs}
         try:
-            for future in futures:
-                for verdict in future.result():
+            for i, chunk in enumerate(chunks):
+                found = futures[i].result() if i % jobs else (
+                    audit_commit(git, oid, history) for oid in chunk)
+                for verdict in found:
                     yield verdict
                     if step is not None:
                         step()
@@ -80,7 +86,7 @@ def verdicts(
             raise SenateError("an audit process died (out of memory?)",
                               "run `senate audit --jobs 1`") from exc
         finally:
-            for future in futures:
+            for future in futures.values():
                 future.cancel()
 
 
