@@ -3,6 +3,7 @@ serial audit gives, violations included, in the line's order."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -59,3 +60,26 @@ def test_cli_jobs_option(governed: Governed, cli: Any, monkeypatch: pytest.Monke
 def test_one_process_for_a_short_history() -> None:
     assert default_jobs(PARALLEL_FROM - 1) == 1
     assert default_jobs(10 * PARALLEL_FROM) >= 1
+
+
+def test_a_helper_that_fails_or_dies_stops_the_audit_with_a_reason(tmp_path: Path) -> None:
+    import multiprocessing
+    import os
+
+    from senate.auditpool import _collect, _help
+    from senate.errors import SenateError
+
+    ctx = multiprocessing.get_context("spawn")
+    results: Any = ctx.Queue()
+    claimed: Any = ctx.Value("i", 0)
+    # A helper that cannot open the repository reports why, and the caller says so.
+    _help(str(tmp_path / "nowhere"), "0" * 40, [["0" * 40]], claimed, results)
+    with pytest.raises(SenateError, match="an audit process failed: NotFoundError"):
+        _collect(results, {}, [], block=True)
+    # A helper that died (here: aborted) will never send the run it claimed.
+    dead = ctx.Process(target=os.abort)
+    dead.start()
+    dead.join()
+    with pytest.raises(SenateError, match="died before it finished") as caught:
+        _collect(ctx.Queue(), {}, [dead], block=True)
+    assert caught.value.hint == "run `senate audit --jobs 1`"
