@@ -33,14 +33,17 @@ def forged_history(cli: Any, g: Governed) -> None:
     assert cli("--repo", g.path, "merge", pid).code == 0
 
 
-@pytest.mark.parametrize("jobs", [2, 3])
+@pytest.mark.parametrize(("jobs", "caller_judges"), [(2, True), (3, True), (2, False)])
 def test_the_same_report_from_several_processes(
-        governed: Governed, cli: Any, monkeypatch: pytest.MonkeyPatch, jobs: int) -> None:
+        governed: Governed, cli: Any, monkeypatch: pytest.MonkeyPatch, jobs: int,
+        caller_judges: bool) -> None:
     forged_history(cli, governed)
     serial = audit(governed.git, jobs=1).to_json()
     assert [v["kind"] for v in serial["violations"]] == [
         "direct_change", "not_approved", "tampered_trailer"]
     monkeypatch.setattr(senate.auditpool, "CHUNK", 2)  # several runs on a short line
+    # False: every run judged in the spawned processes, none by this one
+    monkeypatch.setattr(senate.auditpool, "CALLER_JUDGES", caller_judges)
     steps: list[int] = []
     parallel = audit(governed.git, step=lambda: steps.append(1), jobs=jobs).to_json()
     assert parallel == serial
