@@ -3,6 +3,9 @@ serial audit gives, violations included, in the line's order."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +17,8 @@ from votekit import git
 
 import senate.auditpool
 from senate.audit import audit
-from senate.auditpool import PARALLEL_FROM, default_jobs
+from senate.auditpool import PARALLEL_FROM, _claim, _collect, _Gone, _help, default_jobs
+from senate.errors import NotFoundError, SenateError
 
 
 def forged_history(cli: Any, g: Governed) -> None:
@@ -65,24 +69,45 @@ def test_one_process_for_a_short_history() -> None:
     assert default_jobs(10 * PARALLEL_FROM) >= 1
 
 
-def test_a_helper_that_fails_or_dies_stops_the_audit_with_a_reason(tmp_path: Path) -> None:
-    import multiprocessing
-    import os
+def _die_mid_message(send: Any) -> None:
+    # A message announced as 1 MB, cut short by the process's death (the OOM killer).
+    os.write(send.fileno(), struct.pack("!i", 1_000_000) + b"x" * 100)
+    os._exit(9)
 
-    from senate.auditpool import _collect, _help
-    from senate.errors import SenateError
 
+def _die_holding_the_lock(claimed: Any) -> None:
+    claimed.get_lock().acquire()
+    os._exit(9)
+
+
+def test_a_helper_that_fails_reports_the_error_a_serial_audit_raises(tmp_path: Path) -> None:
     ctx = multiprocessing.get_context("spawn")
-    results: Any = ctx.Queue()
-    claimed: Any = ctx.Value("i", 0)
-    # A helper that cannot open the repository reports why, and the caller says so.
-    _help(str(tmp_path / "nowhere"), "0" * 40, [["0" * 40]], claimed, results)
-    with pytest.raises(SenateError, match="an audit process failed: NotFoundError"):
-        _collect(results, {}, [], block=True)
-    # A helper that died (here: aborted) will never send the run it claimed.
-    dead = ctx.Process(target=os.abort)
-    dead.start()
-    dead.join()
+    receive, send = ctx.Pipe(duplex=False)
+    _help(str(tmp_path / "nowhere"), "0" * 40, [["0" * 40]], ctx.Value("i", 0), send,
+          os.getppid())
+    index, found, error = receive.recv()
+    assert (index, found) == (-1, []) and isinstance(error, NotFoundError)
+    assert "is not a git repository" in error.message and error.hint  # hint kept
+    assert receive.recv() is None  # then: done
+
+
+def test_a_helper_dying_mid_message_is_an_error_not_a_wait() -> None:
+    ctx = multiprocessing.get_context("spawn")
+    receive, send = ctx.Pipe(duplex=False)
+    dying = ctx.Process(target=_die_mid_message, args=(send,))
+    dying.start()
+    send.close()  # as verdicts() does: only the helper holds the sending end
     with pytest.raises(SenateError, match="died before it finished") as caught:
-        _collect(ctx.Queue(), {}, [dead], block=True)
+        _collect({receive: dying}, {}, block=True)
     assert caught.value.hint == "run `senate audit --jobs 1`"
+
+
+def test_a_helper_dying_with_the_claim_lock_held_is_an_error_not_a_wait() -> None:
+    ctx = multiprocessing.get_context("spawn")
+    claimed: Any = ctx.Value("i", 0)
+    dying = ctx.Process(target=_die_holding_the_lock, args=(claimed,))
+    dying.start()
+    dying.join()
+    assert dying.exitcode == 9
+    with pytest.raises(_Gone):
+        _claim(claimed, 10, lambda: dying.exitcode not in (None, 0))

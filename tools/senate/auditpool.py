@@ -14,14 +14,18 @@ afresh (see senate.migrate.scratch).
 
 Processes are started fresh (spawn): a fork would copy the caller's threads and open
 libgit2 handles (the API server has both), and each process opens the repository itself.
+Each helper answers on a pipe of its own whose sending end only it holds, so a helper
+that dies, even half-way through a message, is an end of file, never a wait for ever; an
+error is raised when the line reaches its run, so the first one in line order is the one
+reported, as in a serial audit.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-import queue
 from collections.abc import Callable, Iterator
+from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any
 
 from senate.errors import SenateError
@@ -35,7 +39,7 @@ if TYPE_CHECKING:
 PARALLEL_FROM = 200
 CHUNK = 25
 MAX_JOBS = 8
-_POLL_S = 0.5  # how often a waiting caller looks whether a helper died
+_POLL_S = 0.5  # how often a process waiting on another looks whether it is still there
 CALLER_JUDGES = True  # False: the helpers judge every run (the tests check them so)
 
 Verdict = tuple[list["Violation"], "str | None"]
@@ -51,6 +55,13 @@ def default_jobs(commits: int) -> int:
     except AttributeError:  # not on Linux
         cpus = os.cpu_count() or 1
     return max(1, min(cpus, MAX_JOBS))
+
+
+class _Failed:
+    """A run that raised: re-raised when the line reaches it."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
 
 
 def verdicts(
@@ -70,78 +81,112 @@ def verdicts(
         return
     ctx = multiprocessing.get_context("spawn")
     claimed: Any = ctx.Value("i", 0)  # the next run nobody has claimed
-    results: Any = ctx.Queue()
-    helpers = [ctx.Process(target=_help, daemon=True, args=(
-        str(git.path), history.tip, chunks, claimed, results)) for _ in range(jobs - 1)]
+    helpers: list[Any] = []
+    pipes: dict[Any, Any] = {}  # receiving end -> its helper, while it may still send
     try:
-        for helper in helpers:
-            helper.start()
+        for _ in range(jobs - 1):
+            receive, send = ctx.Pipe(duplex=False)
+            pipes[receive] = helper = ctx.Process(target=_help, daemon=True, args=(
+                str(git.path), history.tip, chunks, claimed, send, os.getpid()))
+            try:
+                helper.start()
+            finally:
+                send.close()  # only the helper holds it now: its exit is our end of file
+            helpers.append(helper)
     except OSError as exc:
-        _stop(helpers)
+        _stop(helpers, pipes)
         raise SenateError(f"cannot start the audit's processes: {exc}", _FIX) from exc
-    judged: dict[int, list[Verdict]] = {}
+    judged: dict[int, list[Verdict] | _Failed] = {}
     shown = 0
     try:
         while shown < len(chunks):
-            mine = _claim(claimed, len(chunks)) if CALLER_JUDGES else None
+            try:
+                mine = _claim(claimed, len(chunks), lambda: any(
+                    h.exitcode not in (None, 0) for h in helpers)) if CALLER_JUDGES else None
+            except _Gone:
+                raise SenateError("an audit process died while claiming work", _FIX) from None
             if mine is not None:
-                judged[mine] = [audit_commit(git, oid, history) for oid in chunks[mine]]
+                try:
+                    judged[mine] = [audit_commit(git, oid, history) for oid in chunks[mine]]
+                except Exception as exc:  # raised in line order, below
+                    judged[mine] = _Failed(exc)
             elif shown not in judged:
-                _collect(results, judged, helpers, block=True)
-            _collect(results, judged, helpers, block=False)
+                if not pipes:
+                    raise SenateError("an audit process ended without sending all it "
+                                      "claimed", _FIX)
+                _collect(pipes, judged, block=True)
+            _collect(pipes, judged, block=False)
             while shown in judged:
-                for verdict in judged.pop(shown):
+                found = judged.pop(shown)
+                if isinstance(found, _Failed):
+                    raise found.error
+                for verdict in found:
                     yield verdict
                     if step is not None:
                         step()
                 shown += 1
     finally:
-        _stop(helpers)
+        _stop(helpers, pipes)
 
 
-def _claim(claimed: Any, total: int) -> int | None:
-    with claimed.get_lock():
+class _Gone(Exception):
+    """The process this one waits on is gone."""
+
+
+def _claim(claimed: Any, total: int, gone: Callable[[], bool]) -> int | None:
+    """The next unclaimed run (None: none is left). A process that died holding the
+    counter's lock would hold it for ever, so a wait for it looks whether `gone()`."""
+    lock = claimed.get_lock()
+    while not lock.acquire(timeout=_POLL_S):
+        if gone():
+            raise _Gone
+    try:
         index = int(claimed.value)
         if index >= total:
             return None
         claimed.value = index + 1
         return index
+    finally:
+        lock.release()
 
 
-def _collect(results: Any, judged: dict[int, list[Verdict]], helpers: list[Any],
+def _collect(pipes: dict[Any, Any], judged: dict[int, list[Verdict] | _Failed],
              block: bool) -> None:
-    """Take the helpers' finished runs (waiting for one when `block`)."""
-    while True:
-        try:
-            index, found, failure = results.get(timeout=_POLL_S) if block else \
-                results.get_nowait()
-        except queue.Empty:
-            if not block:
-                return
-            dead = [h for h in helpers if h.exitcode not in (None, 0)]
-            if dead or all(h.exitcode is not None for h in helpers):
-                # A run claimed by a process that is gone will never come.
+    """Take what the helpers sent (waiting for something when `block`)."""
+    while pipes:
+        ready = wait(list(pipes), timeout=None if block else 0)
+        if not ready:
+            return
+        for receive in ready:
+            assert isinstance(receive, Connection)
+            try:
+                message: Any = receive.recv()
+            except (EOFError, OSError):  # gone without saying it was done: it died
+                helper = pipes.pop(receive)
+                helper.join()
                 raise SenateError("an audit process died before it finished (out of "
-                                  f"memory? exit code {dead[0].exitcode if dead else 0})",
-                                  _FIX) from None
-            continue
-        if failure is not None:
-            raise SenateError(f"an audit process failed: {failure}", _FIX)
-        judged[index] = found
+                                  f"memory? exit code {helper.exitcode})", _FIX) from None
+            if message is None:  # done: nothing more will come on this pipe
+                pipes.pop(receive).join()
+                continue
+            index, found, failure = message
+            judged[index] = found if failure is None else _Failed(failure)
         block = False
 
 
-def _stop(helpers: list[Any]) -> None:
+def _stop(helpers: list[Any], pipes: dict[Any, Any]) -> None:
     for helper in helpers:
         if helper.is_alive():
             helper.terminate()
     for helper in helpers:
-        if helper.pid is not None:
-            helper.join()
+        helper.join()
+    for receive in pipes:
+        receive.close()
 
 
-def _help(path: str, tip: str, chunks: list[list[str]], claimed: Any, results: Any) -> None:
-    """A helper process: claim runs and judge them until none is left."""
+def _help(path: str, tip: str, chunks: list[list[str]], claimed: Any, send: Any,
+          caller: int) -> None:
+    """A helper process: claim runs and judge them until none is left, then say done."""
     from senate.audit import audit_commit
     from senate.git import GitRepo
     from senate.lineage import Mainline
@@ -150,9 +195,18 @@ def _help(path: str, tip: str, chunks: list[list[str]], claimed: Any, results: A
     try:
         git = GitRepo.open(path)
         history = Mainline.of(git, tip)
-        while (claim := _claim(claimed, len(chunks))) is not None:
+        while (claim := _claim(claimed, len(chunks), lambda: os.getppid() != caller)) \
+                is not None:
             index = claim
-            results.put((index, [audit_commit(git, oid, history) for oid in chunks[index]],
-                         None))
-    except Exception as exc:  # reported to the caller, which stops the audit
-        results.put((index, [], f"{type(exc).__name__}: {exc}"[:500]))
+            send.send((index, [audit_commit(git, oid, history) for oid in chunks[index]],
+                       None))
+    except _Gone:  # the caller is gone: nobody is waiting for the rest
+        return
+    except SenateError as exc:  # the very error a serial audit would raise there
+        send.send((index, [], exc))
+    except Exception as exc:  # a fault of Senate's: reported with where it happened
+        send.send((index, [], SenateError(
+            f"an audit process failed on run {index}: {type(exc).__name__}: {exc}"[:500],
+            _FIX)))
+    send.send(None)
+    send.close()
