@@ -3,6 +3,7 @@ for byte, for every JSON value (floats, huge integers, every code point, NaN inc
 
 from __future__ import annotations
 
+import enum
 import json
 import math
 import sys
@@ -48,15 +49,40 @@ def test_values_orjson_refuses_or_writes_otherwise_take_the_standard_library() -
         assert indented(value) == reference(value)
 
 
+class Colour(enum.Enum):
+    RED = "red"
+
+
+class Level(enum.IntEnum):
+    HIGH = 3
+
+
+class Name(str):
+    pass
+
+
+class Reordered(dict):  # type: ignore[type-arg]
+    def items(self):  # type: ignore[no-untyped-def]
+        return reversed(list(super().items()))
+
+
+def test_python_values_beyond_json_are_written_as_the_standard_library_writes_them() -> None:
+    for value in [{"a": (1, (2.5, "x"))}, [Level.HIGH, Name("n")], {Name("k"): Level.HIGH},
+                  Reordered(a=1, b=[2]), {"x": Reordered(b=1, a=2)}, [1.0, Level.HIGH]]:
+        assert indented(value) == reference(value)
+
+
 def test_what_the_standard_library_refuses_is_refused() -> None:
     import dataclasses
     import datetime
+    import uuid
 
     @dataclasses.dataclass
     class Point:
         x: int
 
-    for value in [Point(1), datetime.date(2026, 1, 1), {1, 2}, b"bytes"]:
+    for value in [Point(1), datetime.date(2026, 1, 1), {1, 2}, b"bytes", Colour.RED,
+                  [uuid.UUID(int=7)], {"c": Colour.RED}]:
         try:
             reference(value)
         except TypeError:

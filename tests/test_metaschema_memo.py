@@ -9,6 +9,7 @@ checked twice in shuffled order, so memo hits from other schemas are exercised.
 from __future__ import annotations
 
 import copy
+import enum
 import json
 import math
 import random
@@ -25,6 +26,10 @@ from senate.validation import check_schema
 ROOT = Path(__file__).resolve().parents[1]
 BAD_VALUES: list[Any] = ["strng", -1, 1.5, None, [], {}, "(", True, {"type": "nope"},
                          [1, 1], {"$ref": 3}, "not a uri\x00"]
+
+
+class _Kind(enum.Enum):
+    STRING = "string"
 
 
 def _broken(rng: random.Random, schema: Any) -> Any:
@@ -99,6 +104,12 @@ def test_memoised_check_agrees_with_jsonschema_on_every_schema_cold_and_warm() -
     ({"properties": {"a": {"minLength": 1}}}, {"properties": {"a": {"minLength": 1.5}}}),
     ({"properties": {"a": {"minLength": 2**70}}}, {"properties": {"a": {"minLength": -2**70}}}),
     ({"properties": {"a": {"required": ["x"]}}}, {"properties": {"a": {"required": [True]}}}),
+    # Python values JSON has not, which an encoder may write like JSON ones: the validator
+    # tells a tuple from an array, an enum member from its value
+    ({"properties": {"a": {"required": ["x"]}}}, {"properties": {"a": {"required": ("x",)}}}),
+    ({"properties": {"a": {"enum": [1]}}}, {"properties": {"a": {"enum": (1,)}}}),
+    ({"properties": {"a": {"type": "string"}}},
+     {"properties": {"a": {"type": _Kind.STRING}}}),
     # judged by parts (the schema without `properties`/`$defs`, then each value): a fault
     # in the rest, in a value of either, or in the maps themselves
     ({"type": "object", "properties": {"a": {}}}, {"type": "strng", "properties": {"a": {}}}),

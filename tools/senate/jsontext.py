@@ -5,9 +5,10 @@ text), which made the canonical schema file the slowest step of planning a merge
 orjson writes the same indented layout in native code and escapes every string exactly
 as the standard library does (checked for every code point in the tests); integers it
 writes alike or refuses (beyond 64 bits). Floats are where they part (`1e-7` for
-`1e-07`, `null` for NaN). So orjson's text is taken only when it holds no float and no
-`null` at all; otherwise both write the value compact, and orjson's indented text is
-taken only if every token agrees, else the standard library's own.
+`1e-07`, `null` for NaN), and values JSON has not (a tuple, an enum, a UUID), which
+orjson writes and the standard library writes otherwise or refuses. So orjson's text is
+taken only when it reads back as the value itself and, if it may hold a float, when both
+write the same compact tokens; otherwise the standard library writes it.
 """
 
 from __future__ import annotations
@@ -18,20 +19,24 @@ from typing import Any
 
 import orjson
 
-# A float token always has a digit before its fraction or exponent; a NaN or an infinity
-# becomes `null`. Anything matching (even inside a string) only sends the value the long way.
-_FLOAT_OR_NULL = re.compile(rb"[0-9][.eE]|null")
-# The standard library raises TypeError for these; orjson would write them.
-_STRICT = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+# A float token always has a digit before its fraction or exponent. Anything matching
+# (even inside a string) only sends the value the long way.
+_FLOAT = re.compile(rb"[0-9][.eE]")
+# What the standard library refuses to write (a dataclass, a datetime) or writes its own
+# way (a subclass of str, int, dict or list): orjson refuses them too.
+NOT_JSON = (orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+            | orjson.OPT_PASSTHROUGH_SUBCLASS)
 
 
 def indented(value: Any) -> str:
     """The text of `json.dumps(value, indent=2, ensure_ascii=False)` for a JSON value."""
     try:
-        text = orjson.dumps(value, option=orjson.OPT_INDENT_2 | _STRICT)
+        text = orjson.dumps(value, option=orjson.OPT_INDENT_2 | NOT_JSON)
     except (TypeError, ValueError):  # a value orjson refuses: the standard library decides
         return json.dumps(value, indent=2, ensure_ascii=False)
-    if _FLOAT_OR_NULL.search(text) is None or _same_tokens(value):
+    # orjson also writes what is not JSON (a tuple, an enum, a UUID; NaN as null): only a
+    # text that reads back as the very value is the value's.
+    if orjson.loads(text) == value and (_FLOAT.search(text) is None or _same_tokens(value)):
         return text.decode("utf-8")
     return json.dumps(value, indent=2, ensure_ascii=False)
 
@@ -39,7 +44,7 @@ def indented(value: Any) -> str:
 def _same_tokens(value: Any) -> bool:
     # The layout of indented text follows from the tokens alone.
     try:
-        return orjson.dumps(value, option=_STRICT) == json.dumps(
+        return orjson.dumps(value, option=NOT_JSON) == json.dumps(
             value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     except (TypeError, ValueError, UnicodeEncodeError):
         return False

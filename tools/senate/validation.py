@@ -107,24 +107,21 @@ _VALID_MAX = 200_000
 def _memo_key(instance: dict[str, Any]) -> bytes | None:
     """A digest of the subschema's canonical JSON (sorted keys), or None if it has none."""
     import hashlib
-    import json
 
     import orjson
 
-    # orjson writes NaN and the infinities as `null` (and so would confuse them with it):
-    # any text holding `null` is written again by the standard library, which spells them.
+    from senate.jsontext import NOT_JSON
+
     try:
-        text = orjson.dumps(instance, option=orjson.OPT_SORT_KEYS)
-        if b"null" not in text:
-            return hashlib.blake2b(b"o" + text, digest_size=20).digest()
-    except TypeError:  # a key that is not a string, an integer beyond 64 bits
-        pass
-    try:
-        plain = json.dumps(instance, sort_keys=True, separators=(",", ":"))
-    except (TypeError, ValueError):
+        text = orjson.dumps(instance, option=orjson.OPT_SORT_KEYS | NOT_JSON)
+    except TypeError:  # a key that is not a string, an integer beyond 64 bits, a subclass
         return None
-    return hashlib.blake2b(b"j" + plain.encode("utf-8", "surrogatepass"),
-                           digest_size=20).digest()
+    # orjson also writes values JSON has not (a tuple as an array, NaN as null, an enum or
+    # a UUID as its value), which the validator tells apart from the JSON ones: only a
+    # text that reads back as the very value is that value's key.
+    if orjson.loads(text) != instance:
+        return None
+    return hashlib.blake2b(text, digest_size=20).digest()
 
 
 @cache
