@@ -73,17 +73,15 @@ def _property_changes(ctx: Ctx, o: View, n: View) -> list[Change]:
     required = set(n.get("required", [])) if isinstance(n.get("required"), list) else set()
     old_has, new_has = ctx.old.has_ref, ctx.new.has_ref
     for name, new_schema in new_props.items():
-        if name in old_props:
+        if name in old_props and _same_patterns(ctx, o, n, name):
             old_schema = old_props[name]
             # What ctx.rel answers first for such a pair (no change), without building
             # the pair's path: a schema of 5,000 fields that changes three has 4,997.
-            if ctx.same_dialect and old_schema == new_schema and not old_has(old_schema) \
-                    and not new_has(new_schema) and _same_patterns(ctx, o, n, name):
-                continue
-        path = "/properties" + seg(name)
-        if name in old_props and _same_patterns(ctx, o, n, name):
-            out += ctx.at(old_props[name], new_schema, path)
+            if not (ctx.same_dialect and old_schema == new_schema
+                    and not old_has(old_schema) and not new_has(new_schema)):
+                out += ctx.at(old_schema, new_schema, "/properties" + seg(name))
             continue
+        path = "/properties" + seg(name)
         before, opened = _governing(ctx, o, name, old_props.get(name))
         after, _ = _governing(ctx, n, name, new_schema)
         sub = ctx.rel(before, after)
