@@ -58,16 +58,7 @@ def merged_proposals(git: GitRepo, tip: str) -> list[Merged]:
     # A commit id fixes its whole first-parent line, so what was found for one commit holds
     # for ever: each call reads only the commits newer than the newest one already seen
     # (every dry run asks again, one merge further along).
-    _see(git, tip)
-    out: list[Merged] = []
-    at = tip
-    while True:
-        older, found = _SEEN[at]
-        if found is not None:
-            out.append(found)
-        if older is None:
-            return list(reversed(out))
-        at = older
+    return _merges_since(git, tip, set(), {})[0]
 
 
 # commit -> (the previous commit of its first-parent line, the merge it records or None)
