@@ -103,12 +103,13 @@ def audit(
     # -- end of the adoption edit --
     merges: list[tuple[str, str]] = []
     todo = line[1:]
-    judged = verdicts(git, history, todo, default_jobs(len(todo)) if jobs is None else jobs,
-                      step)
+    judged = verdicts(git, history, todo, default_jobs(len(todo)) if jobs is None else jobs)
     for oid, (found, proposal) in zip(todo, judged, strict=True):
         violations += found
         if proposal is not None:
             merges.append((oid, proposal))
+        if step is not None:
+            step()
     return AuditReport(line[-1], line[0], len(line), tuple(merges), tuple(violations),
                        len(earlier))
 

@@ -64,20 +64,14 @@ class _Failed:
         self.error = error
 
 
-def verdicts(
-    git: GitRepo, history: Mainline, oids: list[str], jobs: int,
-    step: Callable[[], None] | None = None,
-) -> Iterator[Verdict]:
+def verdicts(git: GitRepo, history: Mainline, oids: list[str], jobs: int) -> Iterator[Verdict]:
     """(violations, proposal) of each of `oids`, in order."""
     from senate.audit import audit_commit
 
     chunks = [oids[i:i + CHUNK] for i in range(0, len(oids), CHUNK)]
     jobs = min(jobs, len(chunks))
     if jobs <= 1:
-        for oid in oids:
-            yield audit_commit(git, oid, history)
-            if step is not None:
-                step()
+        yield from (audit_commit(git, oid, history) for oid in oids)
         return
     ctx = multiprocessing.get_context("spawn")
     claimed: Any = ctx.Value("i", 0)  # the next run nobody has claimed
@@ -120,10 +114,7 @@ def verdicts(
                 found = judged.pop(shown)
                 if isinstance(found, _Failed):
                     raise found.error
-                for verdict in found:
-                    yield verdict
-                    if step is not None:
-                        step()
+                yield from found
                 shown += 1
     finally:
         _stop(helpers, pipes)
