@@ -185,12 +185,14 @@ def unknowns(changes: Iterable[Change], prefix: str = "") -> list[Change]:
 
 def first_reason(changes: tuple[Change, ...]) -> str:
     """The explanation of the most significant sub-change, for one-line summaries."""
-    ranked = sorted(changes, key=lambda c: c.breaks == "none")
+    # A cycle placeholder stands for changes not known yet; its text is an internal token.
+    ranked = sorted((c for c in changes if c.kind != CYCLE), key=lambda c: c.breaks == "none")
     if not ranked:
-        return "no difference in what is accepted"
+        return "the recursive schema it repeats, compared where it first appears" \
+            if changes else "no difference in what is accepted"
     head = ranked[0]
     where = f" at {head.path}" if head.path else ""
-    more = f" (+{len(changes) - 1} more)" if len(changes) > 1 else ""
+    more = f" (+{len(ranked) - 1} more)" if len(ranked) > 1 else ""
     return f"{head.explanation}{where}{more}"
 
 

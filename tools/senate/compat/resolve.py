@@ -126,9 +126,14 @@ class Document:
             return TRUE
         if node is False:
             return FALSE
-        if not isinstance(node, dict):
-            return {UNKNOWN_KEY: f"a schema must be an object or a boolean, not {node!r}"}
         key = id(node)
+        if not isinstance(node, dict):
+            # Kept and memoised like every view: the pair memo is keyed by view ids, and
+            # the id of a view dropped after use could come back as another view's. The
+            # node is kept too, so that its id stays its own.
+            self.keep.append(node)
+            return self._kept_view(key, {UNKNOWN_KEY: "a schema must be an object or a "
+                                                      f"boolean, not {node!r}"})
         if key in self._native:
             return node
         if "$ref" in node and (len(node) == 1 or self.dialect.ref_overrides):
@@ -147,7 +152,9 @@ class Document:
             if self.dialect.ref_overrides:
                 node = {"$ref": node["$ref"]}
         if key in self._building:
-            return {UNKNOWN_KEY: "a $ref cycle that never reaches a schema"}
+            cycle: View = {UNKNOWN_KEY: "a $ref cycle that never reaches a schema"}
+            self.keep.append(cycle)  # not memoised: the node's own view is being built
+            return cycle
         self._building.add(key)
         try:
             result = self._normalise(node) if self._needs_normalising(node) else node
@@ -159,14 +166,13 @@ class Document:
             self.keep.append(result)
         return result
 
+    def _kept_view(self, key: int, view: View) -> View:
+        self._views[key] = view
+        self.keep.append(view)
+        return view
+
     def _needs_normalising(self, node: dict[str, Any]) -> bool:
-        if not self._foreign.isdisjoint(node):
-            return True
-        if "$schema" in node and node is not self.root:
-            return True
-        if self.dialect.level == 0 and ("exclusiveMinimum" in node or "exclusiveMaximum" in node):
-            return True
-        return _needs_normalising(node)
+        return needs_normalising(node, self.dialect, node is self.root)
 
     def _normalise(self, node: dict[str, Any]) -> View:
         out = {k: v for k, v in node.items() if k not in self._foreign}
@@ -334,6 +340,18 @@ def _legacy(out: dict[str, Any], dialect: Dialect) -> str | None:
             if flag and inclusive in out:
                 out[exclusive] = out.pop(inclusive)
     return None
+
+
+def needs_normalising(node: dict[str, Any], dialect: Dialect, root: bool) -> bool:
+    """Whether the view of `node` (not a pure `$ref`) differs from `node` itself."""
+    foreign = _FOREIGN.get(dialect.name)
+    if not (_foreign(dialect) if foreign is None else foreign).isdisjoint(node):
+        return True
+    if "$schema" in node and not root:
+        return True
+    if dialect.level == 0 and ("exclusiveMinimum" in node or "exclusiveMaximum" in node):
+        return True
+    return _needs_normalising(node)
 
 
 def _needs_normalising(node: dict[str, Any]) -> bool:

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from senate.compat.ctx import Ctx, change, short, unknown
+from senate.compat.dialect import Dialect
 from senate.compat.model import Breaks, Change
 from senate.compat.regular import relation
 from senate.compat.resolve import View
@@ -319,16 +320,21 @@ def _integral_floats(view: View, draft4: bool) -> bool:
 
 
 def scalar_changes(ctx: Ctx, o: View, n: View) -> list[Change]:
+    return scalar_family(ctx.old.dialect, ctx.new.dialect, o, n)
+
+
+def scalar_family(old_dialect: Dialect, new_dialect: Dialect, o: View, n: View) -> list[Change]:
+    """The scalar keywords' changes, `o` read in `old_dialect` and `n` in `new_dialect`."""
     keys = o.keys() | n.keys()
     found: list[Change] = []
-    if "format" in keys and ctx.old.dialect is not ctx.new.dialect:
+    if "format" in keys and old_dialect is not new_dialect:
         # Each draft's format checker knows its own formats (draft-06 has no "date").
         name = o.get("format", n.get("format"))
-        known = [name in d.validator.FORMAT_CHECKER.checkers for d in (ctx.old.dialect,
-                                                                        ctx.new.dialect)]
+        known = [name in d.validator.FORMAT_CHECKER.checkers for d in (old_dialect,
+                                                                        new_dialect)]
         if known[0] != known[1]:
             found.append(unknown("", f"format {name!r} is checked in one dialect only"))
-    old4, new4 = ctx.old.dialect.level == 0, ctx.new.dialect.level == 0
+    old4, new4 = old_dialect.level == 0, new_dialect.level == 0
     if old4 != new4 and "type" in keys:
         before, after = _integral_floats(o, old4), _integral_floats(n, new4)
         if before != after:
@@ -341,9 +347,9 @@ def scalar_changes(ctx: Ctx, o: View, n: View) -> list[Change]:
             found.extend(family(o, n))
     if found and ("enum" in keys or "const" in keys):
         # A finite set of values is checked value by value against the other side.
-        if _values_kept(o, n, ctx.old.dialect.level == 0, ctx.new.dialect.level == 0):
+        if _values_kept(o, n, old4, new4):
             found = _without_bit(found, "backward")
-        if _values_kept(n, o, ctx.new.dialect.level == 0, ctx.old.dialect.level == 0):
+        if _values_kept(n, o, new4, old4):
             found = _without_bit(found, "forward")
     return found
 
