@@ -15,8 +15,18 @@ from typing import Any
 
 from senate.compat.arrays import ARRAY_KEYWORDS, array_changes
 from senate.compat.ctx import CYCLE, Ctx, change, unknown
-from senate.compat.dialect import DEFAULT_DIALECT, Dialect, dialect_of
-from senate.compat.leaf import LEAF_KEYWORDS, TYPED, leaf_changes, prune_types, without
+from senate.compat.dialect import DEFAULT_DIALECT, DIALECTS, Dialect, dialect_of
+from senate.compat.leaf import (
+    LEAF_KEYWORDS,
+    MALFORMED,
+    TYPED,
+    leaf_changes,
+    leaf_report,
+    malformed,
+    own_leaves,
+    prune_types,
+    without,
+)
 from senate.compat.logic import (
     COMBINATORS,
     LOGIC_KEYWORDS,
@@ -38,7 +48,7 @@ from senate.compat.resolve import (
     needs_normalising,
 )
 from senate.compat.scalar import SCALAR_KEYWORDS, scalar_changes
-from senate.compat.scan import HAS_BOOL_NUMBER, canonical, scan
+from senate.compat.scan import HAS_BOOL_NUMBER, canonical
 
 # Keys Senate knows and either compares or deliberately ignores. `$defs` are compared
 # through the references that use them, never as such; `$schema` and `$anchor` do not
@@ -204,19 +214,20 @@ def compare(old: Mapping[str, Any], new: Mapping[str, Any], policy: Policy = "le
     """All semantic changes from `old` to `new` and the verdict in each direction.
 
     Each side is read in the dialect its `$schema` declares, else in `dialect`."""
+    if FAST and own_leaves(old, new, dialect):
+        # The commonest small pair, decided before anything is set up for it.
+        chosen = DIALECTS[dialect]
+        return leaf_report(old, new, chosen, chosen)
     old, new = _strip(old), _strip(new)
     old_dialect, new_dialect = dialect_of(old, dialect), dialect_of(new, dialect)
     if old_dialect is None or new_dialect is None:
         side = old if old_dialect is None else new
         return Report.of((unknown("", f"$schema {side.get('$schema')!r} names no JSON Schema "
                                       "draft Senate knows"),))
+    if FAST and _leaf_pair(old, new, old_dialect, new_dialect):
+        return leaf_report(old, new, old_dialect, new_dialect)
     names = (old_dialect.name, new_dialect.name)
     try:
-        if FAST and _leaf_pair(old, new, old_dialect, new_dialect):
-            if old == new and names[0] == names[1] and not scan(old, {}) & HAS_BOOL_NUMBER:
-                return Report.of((), names)
-            return Report.of(_dedupe(tuple(leaf_changes(
-                old_dialect, new_dialect, old, new, old.keys() | new.keys()))), names)
         before = Document(old, old_dialect)
         # Raw-equal documents resolve every reference to raw-equal targets: no change,
         # unless a data position holds a boolean that `==` confuses with 0 or 1.
@@ -225,12 +236,8 @@ def compare(old: Mapping[str, Any], new: Mapping[str, Any], policy: Policy = "le
         ctx = Ctx(before, Document(new, new_dialect), policy, compare_views)
         changes = _dedupe(tuple(c for c in ctx.rel(old, new) if c.kind != CYCLE))
         return Report.of(changes, names, tuple(ctx.notes))
-    except (TypeError, ValueError, AttributeError, KeyError, IndexError, RecursionError) as error:
-        # Malformed input (a keyword with a value of the wrong JSON type) or nesting deeper
-        # than Python's stack: proposals validate schemas first, so this is rare; fail closed.
-        reason = f"{type(error).__name__}: {error}"[:200]
-        return Report.of((unknown("", "cannot compare: a schema is malformed or nested too "
-                                      f"deeply ({reason})"),), names)
+    except MALFORMED as error:
+        return malformed(error, names)
 
 
 # The leaf paths (here and in compare_views) off: the general path alone, which the

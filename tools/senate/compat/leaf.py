@@ -10,10 +10,15 @@ in the same order (tests/test_compat_leaf.py holds the two to each other).
 
 from __future__ import annotations
 
-from senate.compat.dialect import Dialect
-from senate.compat.model import Change
-from senate.compat.resolve import PASSIVE, View
+from functools import lru_cache
+from typing import Any
+
+from senate.compat.ctx import unknown
+from senate.compat.dialect import DIALECTS, Dialect
+from senate.compat.model import Change, Report
+from senate.compat.resolve import FOREIGN, PASSIVE, View
 from senate.compat.scalar import SCALAR_KEYWORDS, scalar_family, types
+from senate.compat.scan import HAS_BOOL_NUMBER, scan
 
 # Keywords that constrain only instances of one type (the validator skips the rest).
 BY_TYPE = (
@@ -33,6 +38,11 @@ TYPED = frozenset().union(*(k for _, k in BY_TYPE))
 # The keywords of a leaf view: the scalar family's and those no family compares.
 # minContains/maxContains only count what a contains matches: not leaves.
 LEAF_KEYWORDS = (SCALAR_KEYWORDS | PASSIVE) - {"minContains", "maxContains"}
+# Per dialect, the leaf keywords of a schema that is its own view there, as a whole
+# document without `$schema` (and without registry metadata): none foreign to the
+# dialect, no exclusive bound (spelled as a boolean up to draft-04).
+_OWN = {name: LEAF_KEYWORDS - FOREIGN[name] - {"$schema", "exclusiveMinimum",
+                                               "exclusiveMaximum"} for name in DIALECTS}
 
 
 def prune_types(o: View, n: View) -> tuple[View, View]:
@@ -40,22 +50,58 @@ def prune_types(o: View, n: View) -> tuple[View, View]:
     old_types, new_types = types(o), types(n)
     if old_types is None or new_types is None:
         return o, n
-    allowed = old_types | new_types
-    drop: set[str] = set()
-    for needs, keywords in BY_TYPE:
-        if not allowed & needs:
-            drop |= keywords
+    drop = _dropped(old_types | new_types)
+    if not drop:
+        return o, n
     return without(o, drop), without(n, drop)
 
 
-def without(view: View, drop: set[str]) -> View:
-    return {k: v for k, v in view.items() if k not in drop} if drop & view.keys() else view
+@lru_cache(maxsize=256)  # one entry per set of type names: at most 2**7
+def _dropped(allowed: frozenset[str]) -> frozenset[str]:
+    return frozenset().union(*(keywords for needs, keywords in BY_TYPE if not allowed & needs))
 
 
-def leaf_changes(old: Dialect, new: Dialect, o: View, n: View,
-                 keys: frozenset[str] | set[str]) -> list[Change]:
+def without(view: View, drop: set[str] | frozenset[str]) -> View:
+    return view if drop.isdisjoint(view) else {k: v for k, v in view.items() if k not in drop}
+
+
+def leaf_changes(old: Dialect, new: Dialect, o: View, n: View, keys: set[str]) -> list[Change]:
     """The changes between two leaf views (`keys`: the union of theirs, all leaf keywords),
     read in dialects `old` and `new`."""
     if not keys.isdisjoint(TYPED):
-        o, n = prune_types(o, n)
-    return scalar_family(old, new, o, n)
+        pruned = prune_types(o, n)
+        if pruned[0] is not o or pruned[1] is not n:
+            return scalar_family(old, new, *pruned)
+    return scalar_family(old, new, o, n, keys)
+
+
+def own_leaves(old: Any, new: Any, dialect: str) -> bool:
+    """Whether `old` and `new`, read in `dialect`, are leaves that are their own views."""
+    own = _OWN.get(dialect)
+    return own is not None and type(old) is dict and type(new) is dict \
+        and old.keys() <= own and new.keys() <= own
+
+
+def leaf_report(old: View, new: View, old_dialect: Dialect,
+                new_dialect: Dialect) -> Report:
+    """The report on two whole leaves that are their own views, as compare makes it."""
+    names = (old_dialect.name, new_dialect.name)
+    try:
+        # Raw equality means no change unless `==` confused a boolean with 0 or 1.
+        if old == new and old_dialect is new_dialect and not scan(old, {}) & HAS_BOOL_NUMBER:
+            return Report.of((), names)
+        found = leaf_changes(old_dialect, new_dialect, old, new, old.keys() | new.keys())
+        return Report.of(tuple(dict.fromkeys(found)) if len(found) > 1 else tuple(found), names)
+    except MALFORMED as error:
+        return malformed(error, names)
+
+
+MALFORMED = (TypeError, ValueError, AttributeError, KeyError, IndexError, RecursionError)
+
+
+def malformed(error: Exception, names: tuple[str, str]) -> Report:
+    # Malformed input (a keyword with a value of the wrong JSON type) or nesting deeper
+    # than Python's stack: proposals validate schemas first, so this is rare; fail closed.
+    reason = f"{type(error).__name__}: {error}"[:200]
+    return Report.of((unknown("", "cannot compare: a schema is malformed or nested too "
+                                  f"deeply ({reason})"),), names)

@@ -57,7 +57,7 @@ def _foreign(dialect: Dialect) -> frozenset[str]:
     return ALL_KEYWORDS - dialect.keywords - PASSIVE
 
 
-_FOREIGN = {name: _foreign(d) for name, d in DIALECTS.items()}
+FOREIGN = {name: _foreign(d) for name, d in DIALECTS.items()}
 
 
 class Document:
@@ -66,7 +66,7 @@ class Document:
     def __init__(self, root: Any, dialect: Dialect | None = None) -> None:
         self.root = root
         self.dialect = dialect or DIALECTS["2020-12"]
-        self._foreign = _FOREIGN.get(self.dialect.name) or _foreign(self.dialect)
+        self._foreign = FOREIGN.get(self.dialect.name) or _foreign(self.dialect)
         self._views: dict[int, View] = {}
         self._building: set[int] = set()
         self._dirty: dict[int, int] = {}
@@ -344,7 +344,7 @@ def _legacy(out: dict[str, Any], dialect: Dialect) -> str | None:
 
 def needs_normalising(node: dict[str, Any], dialect: Dialect, root: bool) -> bool:
     """Whether the view of `node` (not a pure `$ref`) differs from `node` itself."""
-    foreign = _FOREIGN.get(dialect.name)
+    foreign = FOREIGN.get(dialect.name)
     if not (_foreign(dialect) if foreign is None else foreign).isdisjoint(node):
         return True
     if "$schema" in node and not root:

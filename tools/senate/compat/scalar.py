@@ -22,8 +22,14 @@ def types(view: View) -> frozenset[str] | None:
     declared = view.get("type")
     if declared is None:
         return None
+    if type(declared) is str:
+        single = _SINGLE.get(declared)
+        return frozenset((declared,)) if single is None else single
     names = [declared] if isinstance(declared, str) else declared
     return frozenset(n for n in names if isinstance(n, str))
+
+
+_SINGLE = {name: frozenset((name,)) for name in ALL_TYPES}
 
 
 def _covers(outer: frozenset[str] | None, inner: frozenset[str] | None) -> bool:
@@ -35,6 +41,8 @@ def _covers(outer: frozenset[str] | None, inner: frozenset[str] | None) -> bool:
 
 
 def _type_changes(o: View, n: View) -> list[Change]:
+    if o.get("type") == n.get("type"):
+        return []  # the same spelling: the same types
     old, new = types(o), types(n)
     if old == new:
         return []
@@ -59,15 +67,17 @@ def values(view: View) -> dict[str, Any] | None:
     """The allowed values (enum and const as one set), or None when unrestricted."""
     allowed: dict[str, Any] | None = None
     if "enum" in view and isinstance(view["enum"], list):
-        allowed = {canonical(v): v for v in view["enum"]}
+        # Strings inline: canonical()'s own first case, without a call per value.
+        allowed = {"s" + v if type(v) is str else canonical(v): v for v in view["enum"]}
     if "const" in view:
         const = {canonical(view["const"]): view["const"]}
         allowed = const if allowed is None else {k: v for k, v in const.items() if k in allowed}
     return allowed
 
 
-def _value_changes(o: View, n: View) -> list[Change]:
-    old, new = values(o), values(n)
+def _value_changes(o: View, n: View, old: dict[str, Any] | None,
+                   new: dict[str, Any] | None) -> list[Change]:
+    """The change of the value sets `old` = values(o) and `new` = values(n)."""
     if old is None and new is None:
         return []
     if old is not None and new is not None and old.keys() == new.keys():
@@ -115,14 +125,16 @@ def _number(value: Any) -> Number | None:
 
 def _bound(view: View, inclusive: str, exclusive: str, lower: bool) -> tuple[Number, bool] | None:
     """The effective (value, is_exclusive) bound from the two spellings, tightest wins."""
-    found: list[tuple[Number, bool]] = []
-    for key, excl in ((inclusive, False), (exclusive, True)):
-        if key in view and (num := _number(view[key])) is not None:
-            found.append((num, excl))
-    if not found:
-        return None
+    inc = view.get(inclusive)
+    exc = view.get(exclusive)
+    a = None if inc is None else _number(inc)
+    b = None if exc is None else _number(exc)
+    if b is None:
+        return None if a is None else (a, False)
+    if a is None:
+        return b, True
     # Lower bounds: the larger value wins, exclusive wins ties; upper bounds mirrored.
-    return max(found, key=lambda b: (b[0] if lower else -b[0], b[1]))
+    return (b, True) if (b >= a if lower else b <= a) else (a, False)
 
 
 def _range_changes(o: View, n: View) -> list[Change]:
@@ -323,9 +335,12 @@ def scalar_changes(ctx: Ctx, o: View, n: View) -> list[Change]:
     return scalar_family(ctx.old.dialect, ctx.new.dialect, o, n)
 
 
-def scalar_family(old_dialect: Dialect, new_dialect: Dialect, o: View, n: View) -> list[Change]:
-    """The scalar keywords' changes, `o` read in `old_dialect` and `n` in `new_dialect`."""
-    keys = o.keys() | n.keys()
+def scalar_family(old_dialect: Dialect, new_dialect: Dialect, o: View, n: View,
+                  keys: set[str] | None = None) -> list[Change]:
+    """The scalar keywords' changes, `o` read in `old_dialect` and `n` in `new_dialect`
+    (`keys`: the union of their keys, when the caller has it)."""
+    if keys is None:
+        keys = o.keys() | n.keys()
     found: list[Change] = []
     if "format" in keys and old_dialect is not new_dialect:
         # Each draft's format checker knows its own formats (draft-06 has no "date").
@@ -342,16 +357,32 @@ def scalar_family(old_dialect: Dialect, new_dialect: Dialect, o: View, n: View) 
                                 "forward" if after else "backward",
                                 "integer in draft-04 excludes floats such as 1.0; in later "
                                 "drafts it includes them"))
+    if "type" in keys:
+        found.extend(_type_changes(o, n))
+    finite = "enum" in keys or "const" in keys
+    if finite:
+        old_values, new_values = values(o), values(n)
+        found.extend(_value_changes(o, n, old_values, new_values))
     for family, family_keys in _SUBFAMILIES:
         if not keys.isdisjoint(family_keys):
             found.extend(family(o, n))
-    if found and ("enum" in keys or "const" in keys):
-        # A finite set of values is checked value by value against the other side.
-        if _values_kept(o, n, old4, new4):
+    if found and finite:
+        # A finite set of values is checked value by value against the other side, for
+        # each direction some change breaks.
+        if _breaking(found, "backward", "both") and \
+                _values_kept(o, n, old_values, new_values, old4, new4):
             found = _without_bit(found, "backward")
-        if _values_kept(n, o, new4, old4):
+        if _breaking(found, "forward", "both") and \
+                _values_kept(n, o, new_values, old_values, new4, old4):
             found = _without_bit(found, "forward")
     return found
+
+
+def _breaking(found: list[Change], *directions: str) -> bool:
+    for c in found:  # noqa: SIM110 (a loop: any() over a generator costs 3x on one change)
+        if c.breaks in directions and c.kind != "unknown":
+            return True
+    return False
 
 
 _WITHOUT: dict[str, dict[str, Breaks]] = {
@@ -369,21 +400,28 @@ def _without_bit(found: list[Change], bit: str) -> list[Change]:
         for c in found]
 
 
-def _values_kept(a: View, b: View, a_draft4: bool, b_draft4: bool) -> bool:
-    """Whether every value `a` allows (a finite set of scalars) is allowed by `b`'s
-    scalar keywords, judged as the validator judges them."""
-    allowed = values(a)
+def _values_kept(a: View, b: View, allowed: dict[str, Any] | None,
+                 other: dict[str, Any] | None, a_draft4: bool, b_draft4: bool) -> bool:
+    """Whether every value `a` allows (`allowed`, its values(): a finite set of scalars)
+    is allowed by `b`'s scalar keywords (`other`: its values()), judged as the validator
+    judges them."""
     if allowed is None or any(isinstance(v, dict | list) for v in allowed.values()):
         return False
-    other = values(b)
+    if _ONLY_VALUES.issuperset(a) and _ONLY_VALUES.issuperset(b):
+        # Nothing but the value sets: each value of `a` is kept exactly when `b` lists it
+        # (what the loop below finds, value by value, with every other check vacuous).
+        return other is None or allowed.keys() <= other.keys()
+    a_types, b_types = types(a), types(b)
     for key, value in allowed.items():
         for twin in _twins(value):
-            if _accepts(a, key, twin, a_draft4, allowed) is not False and \
-                    _accepts(b, key, twin, b_draft4, other) is not True:
+            if _accepts(a, a_types, key, twin, a_draft4, allowed) is not False and \
+                    _accepts(b, b_types, key, twin, b_draft4, other) is not True:
                 return False
     return True
 
 
+_ONLY_VALUES = frozenset({"enum", "const", "$schema", "$comment", "title", "description",
+                          "default", "examples", "deprecated", "readOnly", "writeOnly"})
 _FLOAT_MAX = int(sys.float_info.max)
 
 
@@ -397,11 +435,10 @@ def _twins(value: Any) -> tuple[Any, ...]:
     return (value,)
 
 
-def _accepts(view: View, key: str, value: Any, draft4: bool,
-             allowed: dict[str, Any] | None) -> bool | None:
-    """Whether the scalar keywords of `view` (whose values() is `allowed`) accept the
-    scalar `value`, whose canonical() is `key` (None: cannot tell)."""
-    declared = types(view)
+def _accepts(view: View, declared: frozenset[str] | None, key: str, value: Any,
+             draft4: bool, allowed: dict[str, Any] | None) -> bool | None:
+    """Whether the scalar keywords of `view` (whose types() is `declared` and values()
+    `allowed`) accept the scalar `value`, whose canonical() is `key` (None: cannot tell)."""
     if declared is not None and not any(_is_type(value, t, draft4) for t in declared):
         return False
     if allowed is not None and key not in allowed:
@@ -459,9 +496,8 @@ def _is_type(value: Any, name: str, draft4: bool) -> bool:
             "string": isinstance(value, str)}.get(name, False)
 
 
+# After type and the value sets (compared first, in scalar_family, in this order).
 _SUBFAMILIES = (
-    (_type_changes, frozenset({"type"})),
-    (_value_changes, frozenset({"enum", "const"})),
     (_range_changes, frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"})),
     (_multiple_changes, frozenset({"multipleOf"})),
     (count_changes, frozenset(k for k, *_ in COUNT_BOUNDS)),
