@@ -479,3 +479,12 @@ def test_case(case: Case) -> None:
     for change in report.changes:
         assert change.kind in KINDS
         assert change.explanation and "\n" not in change.explanation
+
+
+def test_unknown_keywords_are_reported_in_one_order_in_every_process() -> None:
+    """Set order follows string hashes, which differ between processes: the report (an
+    agent's --json) must not. Unknown keywords come out sorted."""
+    old = {"zeta": 1, "alpha": 1, "mid": 1}
+    new = {"zeta": 2, "alpha": 2, "mid": 2}
+    named = [c.explanation.split("'")[1] for c in compare(old, new).changes]
+    assert named == ["alpha", "mid", "zeta"]

@@ -124,7 +124,13 @@ TABLE: list[tuple[str, Any, Any]] = [
     ("contains counts without contains", {"minContains": 2}, {"maxContains": 1}),
     ("identical leaves", {"type": "number", "maximum": 5}, {"type": "number", "maximum": 5}),
     ("enum narrowed", {"enum": ["a", "b", "c"]}, {"enum": ["a", "b"]}),
+    ("a malformed type spelled alike", {"type": 5, "title": "a"}, {"type": 5, "title": "b"}),
 ]
+
+# One object as both sides: one view, no change, even where `==` could not tell (a NaN
+# default) or a malformed keyword would raise if compared (found by a review).
+SAME = [{"type": 5, "minimum": 1, "const": True}, {"default": float("nan"), "const": True},
+        {"$schema": URIS["draft-07"], "const": True, "default": float("nan")}]
 
 
 @pytest.mark.parametrize(("name", "old", "new"), TABLE, ids=[t[0] for t in TABLE])
@@ -148,3 +154,22 @@ def test_no_cycle_token_in_a_summary() -> None:
     assert "compared where it first appears" in text
     assert not re.search(r"\d+:\d+:(True|False)", text)
     assert compare(old, new) == compare(old, new)
+
+
+@pytest.mark.parametrize("schema", SAME, ids=range(len(SAME)))
+def test_one_object_on_both_sides(schema: dict[str, Any]) -> None:
+    fast, general = _both(schema, schema)
+    assert fast == general
+    assert fast.changes == () and fast.backward_compatible is True
+
+
+def test_a_malformed_type_spelled_alike_still_fails_closed() -> None:
+    report = compare({"type": 5, "title": "a"}, {"type": 5, "title": "b"})
+    assert report.backward_compatible is None
+
+
+def test_a_dialect_that_is_no_name_is_refused_as_before() -> None:
+    from senate.errors import UsageError
+
+    with pytest.raises(UsageError):
+        compare({"type": "string"}, {"type": "string"}, dialect="draft-05")

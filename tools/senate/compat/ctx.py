@@ -38,6 +38,7 @@ class Ctx:
         self._active: dict[tuple[int, int, bool], int] = {}
         self._low = _NONE
         self._pending: list[tuple[tuple[int, int, bool], tuple[Change, ...]]] = []
+        self._recurred: set[tuple[int, int, bool]] = set()  # active pairs met again
         self._nonmono = 0  # how many non-monotone positions (not, oneOf, if, ...) we are in
         self._strict = 0  # > 0 while answering inclusion questions (subsumes)
         self._forward = forward  # the swapped comparison answers forward questions
@@ -90,6 +91,7 @@ class Ctx:
             if self._nonmono > self._stack[depth]:
                 return (unknown("", _CYCLE_UNDER_NEGATION),)
             self._low = min(self._low, depth)
+            self._recurred.add(key)
             # A placeholder where the pair recurs: once the pair's own changes are known,
             # every result computed meanwhile gets them here (see _settle).
             return (Change(CYCLE, "", "none", _token(key)),)
@@ -109,13 +111,18 @@ class Ctx:
             self._pending.append((key, result))
             self._low = min(outer_low, self._low)
             return result
-        token = _token(key)
-        result = tuple(c for c in result if not (c.kind == CYCLE and c.explanation == token))
-        self._memo[key] = result
-        for other, partial in self._pending[mark:]:
-            settled = _settle(partial, token, result)
-            if settled is not None:
-                self._memo[other] = settled
+        if key in self._recurred:
+            # Only a pair that recurred has placeholders of its own to drop and to settle.
+            self._recurred.discard(key)
+            token = _token(key)
+            result = tuple(c for c in result if not (c.kind == CYCLE and c.explanation == token))
+            self._memo[key] = result
+            for other, partial in self._pending[mark:]:
+                settled = _settle(partial, token, result)
+                if settled is not None:
+                    self._memo[other] = settled
+        else:
+            self._memo[key] = result
         del self._pending[mark:]
         self._low = outer_low
         return result

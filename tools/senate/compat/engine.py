@@ -95,7 +95,7 @@ def compare_views(ctx: Ctx, o: View, n: View) -> list[Change]:
             out += family(ctx, o, n)
     if not keys.isdisjoint(_UNEVALUATED):
         out += _unevaluated_guard(ctx, o, n)
-    for key in keys - KNOWN:
+    for key in sorted(keys - KNOWN):  # sorted: set order varies between processes
         if key not in o or key not in n or canonical(o[key]) != canonical(n[key]):
             out.append(unknown("", f"unknown keyword {key!r} differs; Senate cannot tell "
                                    "what it means"))

@@ -77,7 +77,7 @@ def leaf_changes(old: Dialect, new: Dialect, o: View, n: View, keys: set[str]) -
 
 def own_leaves(old: Any, new: Any, dialect: str) -> bool:
     """Whether `old` and `new`, read in `dialect`, are leaves that are their own views."""
-    own = _OWN.get(dialect)
+    own = _OWN.get(dialect) if type(dialect) is str else None
     return own is not None and type(old) is dict and type(new) is dict \
         and old.keys() <= own and new.keys() <= own
 
@@ -87,6 +87,8 @@ def leaf_report(old: View, new: View, old_dialect: Dialect,
     """The report on two whole leaves that are their own views, as compare makes it."""
     names = (old_dialect.name, new_dialect.name)
     try:
+        if old is new:
+            return Report.of((), names)  # one view on both sides (as compare_views has it)
         # Raw equality means no change unless `==` confused a boolean with 0 or 1.
         if old == new and old_dialect is new_dialect and not scan(old, {}) & HAS_BOOL_NUMBER:
             return Report.of((), names)

@@ -7,6 +7,7 @@ resolves references with, so a reference resolves here to what the validator rea
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin
 
@@ -35,7 +36,8 @@ class Resources:
             if isinstance(found, str):
                 self.root_uri = urldefrag(urljoin(ROOT_URI, found))[0]
         self.resources[self.root_uri] = root
-        if _has_markers(root):
+        self._markers = _has_markers(root)
+        if self._markers:
             self._walk(root, self.root_uri, own_id=False)
         # else: no subschema has an id or an anchor, so every base is the root's and the
         # walk would find nothing (it is the slow part of a large comparison).
@@ -96,9 +98,10 @@ class Resources:
                 return None, f"$ref {ref!r} does not resolve", absolute
             if id(node) in self.base_of:
                 node_base = self.base_of[id(node)]
-        if isinstance(node, dict) and id(node) not in self.base_of:
+        if self._markers and isinstance(node, dict) and id(node) not in self.base_of:
             # A target outside the keywords that hold subschemas: the validator resolves
             # what is inside it against the base reached so far (its own id not applied).
+            # (Without markers every base is the root's, which base() answers anyway.)
             self._walk(node, node_base, own_id=False)
         return node, None, absolute
 
@@ -108,18 +111,32 @@ _MARKERS = frozenset({"$id", "id", "$anchor", "$dynamicAnchor"})
 
 def _has_markers(root: Any) -> bool:
     """Whether any object below the root holds a string under an id or anchor key (a
-    cheap over-approximation of "has an embedded resource or an anchor")."""
-    stack = [root]
+    cheap over-approximation of "has an embedded resource or an anchor"), or the root
+    has an anchor (in draft-04 to 07, an id that is a fragment)."""
+    if type(root) is dict:
+        if "$anchor" in root or "$dynamicAnchor" in root:
+            return True
+        for key in ("$id", "id"):
+            value = root.get(key)
+            if value is not None and str(value).startswith("#"):
+                return True
+        stack = [v for v in root.values() if type(v) is dict or type(v) is list]
+    elif type(root) is list:
+        stack = [v for v in root if type(v) is dict or type(v) is list]
+    else:
+        return False
     while stack:
         node = stack.pop()
+        values: Iterable[Any]
         if type(node) is dict:
-            if node is not root and not _MARKERS.isdisjoint(node) and any(
-                    type(node.get(k)) is str for k in _MARKERS):
-                return True
-            if node is root and ("$anchor" in node or "$dynamicAnchor" in node or any(
-                    str(node.get(k, "")).startswith("#") for k in ("$id", "id"))):
-                return True
-            stack.extend(v for v in node.values() if type(v) is dict or type(v) is list)
-        elif type(node) is list:
-            stack.extend(v for v in node if type(v) is dict or type(v) is list)
+            if not _MARKERS.isdisjoint(node):
+                for key in _MARKERS:
+                    if type(node.get(key)) is str:
+                        return True
+            values = node.values()
+        else:
+            values = node
+        for value in values:
+            if type(value) is dict or type(value) is list:
+                stack.append(value)
     return False

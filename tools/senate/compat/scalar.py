@@ -41,8 +41,9 @@ def _covers(outer: frozenset[str] | None, inner: frozenset[str] | None) -> bool:
 
 
 def _type_changes(o: View, n: View) -> list[Change]:
-    if o.get("type") == n.get("type"):
-        return []  # the same spelling: the same types
+    spelled = o.get("type")
+    if (spelled is None or type(spelled) is str) and spelled == n.get("type"):
+        return []  # the same name: the same types (anything else is read, malformed or not)
     old, new = types(o), types(n)
     if old == new:
         return []
