@@ -17,7 +17,7 @@ from senate.compat.ctx import unknown
 from senate.compat.dialect import DIALECTS, Dialect
 from senate.compat.model import Change, Report
 from senate.compat.resolve import FOREIGN, PASSIVE, View
-from senate.compat.scalar import SCALAR_KEYWORDS, scalar_family, types
+from senate.compat.scalar import ALL_TYPES, SCALAR_KEYWORDS, scalar_family, types
 from senate.compat.scan import HAS_BOOL_NUMBER, scan
 
 # Keywords that constrain only instances of one type (the validator skips the rest).
@@ -47,10 +47,15 @@ _OWN = {name: LEAF_KEYWORDS - FOREIGN[name] - {"$schema", "exclusiveMinimum",
 
 def prune_types(o: View, n: View) -> tuple[View, View]:
     """Both views without the keywords of a type neither side allows."""
-    old_types, new_types = types(o), types(n)
-    if old_types is None or new_types is None:
-        return o, n
-    drop = _dropped(old_types | new_types)
+    named = o.get("type")
+    known = _BY_NAME.get(named) if type(named) is str and named == n.get("type") else None
+    if known is not None:
+        drop = known  # one type on both sides (the common leaf)
+    else:
+        old_types, new_types = types(o), types(n)
+        if old_types is None or new_types is None:
+            return o, n
+        drop = _dropped(old_types | new_types)
     if not drop:
         return o, n
     return without(o, drop), without(n, drop)
@@ -59,6 +64,9 @@ def prune_types(o: View, n: View) -> tuple[View, View]:
 @lru_cache(maxsize=256)  # one entry per set of type names: at most 2**7
 def _dropped(allowed: frozenset[str]) -> frozenset[str]:
     return frozenset().union(*(keywords for needs, keywords in BY_TYPE if not allowed & needs))
+
+
+_BY_NAME = {name: _dropped(frozenset((name,))) for name in ALL_TYPES}
 
 
 def without(view: View, drop: set[str] | frozenset[str]) -> View:

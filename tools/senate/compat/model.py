@@ -72,16 +72,6 @@ class Change:
         return out
 
 
-def _verdict(changes: tuple[Change, ...], bit: int) -> bool | None:
-    undecided = False
-    for change in changes:
-        if change.kind == UNKNOWN:
-            undecided = True
-        elif _BITS[change.breaks] & bit:
-            return False
-    return None if undecided else True
-
-
 @dataclass(frozen=True, init=False)
 class Report:
     """All changes between two schemas and the verdict in each direction."""
@@ -105,16 +95,24 @@ class Report:
            dialects: tuple[str, str] = ("2020-12", "2020-12"),
            assumptions: tuple[str, ...] = ()) -> Report:
         # A definite break decides the verdict even when something else is unknown.
-        assumed: tuple[str, ...] = ()
-        for c in changes:
+        bits = 0
+        undecided = rests = False
+        for c in changes:  # one pass for both verdicts (most reports hold a change or two)
+            if c.kind == UNKNOWN:
+                undecided = True
+            else:
+                bits |= _BITS[c.breaks]
             if c.assumed:
-                assumed = tuple(f"{c.path or '/'}: {c.assumed}" for c in changes if c.assumed)
-                break
+                rests = True
+        assumed: tuple[str, ...] = ()
+        if rests:
+            assumed = tuple(f"{c.path or '/'}: {c.assumed}" for c in changes if c.assumed)
         if assumptions:
             assumed = tuple(dict.fromkeys([*assumed, *assumptions]))
         elif len(assumed) > 1:
             assumed = tuple(dict.fromkeys(assumed))
-        return cls(changes, _verdict(changes, 1), _verdict(changes, 2), assumed, dialects)
+        return cls(changes, False if bits & 1 else None if undecided else True,
+                   False if bits & 2 else None if undecided else True, assumed, dialects)
 
     def compatible(self, mode: Mode) -> bool:
         """Fail closed: an undecidable verdict counts as incompatible."""

@@ -138,25 +138,33 @@ def _bound(view: View, inclusive: str, exclusive: str, lower: bool) -> tuple[Num
     return (b, True) if (b >= a if lower else b <= a) else (a, False)
 
 
+# (inclusive, exclusive, is lower, kinds when added / removed / decreased / increased)
+_RANGES = tuple((inc, exc, lower, tuple(f"{inc}_{verb}" for verb in (
+    "added", "removed", "decreased", "increased")))
+    for inc, exc, lower in (("minimum", "exclusiveMinimum", True),
+                            ("maximum", "exclusiveMaximum", False)))
+
+
 def _range_changes(o: View, n: View) -> list[Change]:
     out: list[Change] = []
-    for base, inc, exc, lower in (("minimum", "minimum", "exclusiveMinimum", True),
-                                  ("maximum", "maximum", "exclusiveMaximum", False)):
+    for inc, exc, lower, kinds in _RANGES:
+        if inc not in o and exc not in o and inc not in n and exc not in n:
+            continue  # no bound of this side on either: nothing to compare
         old, new = _bound(o, inc, exc, lower), _bound(n, inc, exc, lower)
         if old == new:
             continue
         if ((inc in o or exc in o) and old is None) or ((inc in n or exc in n) and new is None):
-            out.append(unknown("", f"{base}: a bound is not a finite number"))
+            out.append(unknown("", f"{inc}: a bound is not a finite number"))
             continue
         if old is None:
-            out.append(change(f"{base}_added", "", "backward", f"{_show(new, lower)} added"))
+            out.append(Change(kinds[0], "", "backward", f"{_show(new, lower)} added"))
         elif new is None:
-            out.append(change(f"{base}_removed", "", "forward", f"{_show(old, lower)} removed"))
+            out.append(Change(kinds[1], "", "forward", f"{_show(old, lower)} removed"))
         else:
-            sign = 1 if lower else -1
-            looser = (sign * new[0], new[1]) < (sign * old[0], old[1])
-            moved = "decreased" if (looser == lower) else "increased"
-            out.append(change(f"{base}_{moved}", "", "forward" if looser else "backward",
+            looser = (new[0], new[1]) < (old[0], old[1]) if lower else \
+                (-new[0], new[1]) < (-old[0], old[1])
+            out.append(Change(kinds[2] if looser == lower else kinds[3], "",
+                              "forward" if looser else "backward",
                               f"{_show(old, lower)} -> {_show(new, lower)}"))
     return out
 
