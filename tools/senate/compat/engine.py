@@ -217,7 +217,7 @@ def compare(old: Mapping[str, Any], new: Mapping[str, Any], policy: Policy = "le
     if FAST and own_leaves(old, new, dialect):
         # The commonest small pair, decided before anything is set up for it.
         chosen = DIALECTS[dialect]
-        return leaf_report(old, new, chosen, chosen)
+        return leaf_report(old, new, chosen, chosen, _SAME[dialect])
     old, new = _strip(old), _strip(new)
     old_dialect, new_dialect = dialect_of(old, dialect), dialect_of(new, dialect)
     if old_dialect is None or new_dialect is None:
@@ -240,6 +240,7 @@ def compare(old: Mapping[str, Any], new: Mapping[str, Any], policy: Policy = "le
         return malformed(error, names)
 
 
+_SAME = {name: (name, name) for name in DIALECTS}
 # The leaf paths (here and in compare_views) off: the general path alone, which the
 # tests hold the leaf paths to.
 FAST = True

@@ -90,17 +90,23 @@ def own_leaves(old: Any, new: Any, dialect: str) -> bool:
         and old.keys() <= own and new.keys() <= own
 
 
-def leaf_report(old: View, new: View, old_dialect: Dialect,
-                new_dialect: Dialect) -> Report:
-    """The report on two whole leaves that are their own views, as compare makes it."""
-    names = (old_dialect.name, new_dialect.name)
+def leaf_report(old: View, new: View, old_dialect: Dialect, new_dialect: Dialect,
+                names: tuple[str, str] | None = None) -> Report:
+    """The report on two whole leaves that are their own views, as compare makes it
+    (`names`: the two dialects' names, when the caller has them)."""
+    if names is None:
+        names = (old_dialect.name, new_dialect.name)
     try:
         if old is new:
             return Report.of((), names)  # one view on both sides (as compare_views has it)
         # Raw equality means no change unless `==` confused a boolean with 0 or 1.
         if old == new and old_dialect is new_dialect and not scan(old, {}) & HAS_BOOL_NUMBER:
             return Report.of((), names)
-        found = leaf_changes(old_dialect, new_dialect, old, new, old.keys() | new.keys())
+        keys = old.keys() | new.keys()
+        if keys.isdisjoint(TYPED):  # leaf_changes, without its pruning step
+            found = scalar_family(old_dialect, new_dialect, old, new, keys)
+        else:
+            found = leaf_changes(old_dialect, new_dialect, old, new, keys)
         return Report.of(tuple(dict.fromkeys(found)) if len(found) > 1 else tuple(found), names)
     except MALFORMED as error:
         return malformed(error, names)

@@ -41,8 +41,8 @@ def breaks_in(value: Breaks, mode: Mode) -> bool:
 
 
 # Changes and reports are made by the thousand in one comparison. A frozen dataclass's
-# own __init__ sets each field through object.__setattr__; filling the instance dict at
-# once costs half as much and leaves them as frozen (assignment still raises).
+# own __init__ sets each field through object.__setattr__; filling the instance dict
+# directly costs half as much and leaves them as frozen (assignment still raises).
 @dataclass(frozen=True, init=False)
 class Change:
     """One semantic difference between two schemas."""
@@ -57,8 +57,12 @@ class Change:
 
     def __init__(self, kind: str, path: str, breaks: Breaks, explanation: str,
                  assumed: str = "") -> None:
-        self.__dict__.update(kind=kind, path=path, breaks=breaks, explanation=explanation,
-                             assumed=assumed)
+        fields = self.__dict__
+        fields["kind"] = kind
+        fields["path"] = path
+        fields["breaks"] = breaks
+        fields["explanation"] = explanation
+        fields["assumed"] = assumed
 
     def to_json(self) -> dict[str, str]:
         out = {
@@ -86,9 +90,12 @@ class Report:
     def __init__(self, changes: tuple[Change, ...], backward_compatible: bool | None,
                  forward_compatible: bool | None, assumptions: tuple[str, ...] = (),
                  dialects: tuple[str, str] = ("2020-12", "2020-12")) -> None:
-        self.__dict__.update(changes=changes, backward_compatible=backward_compatible,
-                             forward_compatible=forward_compatible, assumptions=assumptions,
-                             dialects=dialects)
+        fields = self.__dict__
+        fields["changes"] = changes
+        fields["backward_compatible"] = backward_compatible
+        fields["forward_compatible"] = forward_compatible
+        fields["assumptions"] = assumptions
+        fields["dialects"] = dialects
 
     @classmethod
     def of(cls, changes: tuple[Change, ...],

@@ -67,9 +67,13 @@ def _names(value: frozenset[str] | None) -> str:
 def values(view: View) -> dict[str, Any] | None:
     """The allowed values (enum and const as one set), or None when unrestricted."""
     allowed: dict[str, Any] | None = None
-    if "enum" in view and isinstance(view["enum"], list):
-        # Strings inline: canonical()'s own first case, without a call per value.
-        allowed = {"s" + v if type(v) is str else canonical(v): v for v in view["enum"]}
+    enum = view.get("enum")
+    if enum is not None and isinstance(enum, list):
+        # Strings inline: canonical()'s own first case, without a call per value (and a
+        # loop, not a comprehension, which is a call of its own before Python 3.12).
+        allowed = {}
+        for v in enum:
+            allowed["s" + v if type(v) is str else canonical(v)] = v
     if "const" in view:
         const = {canonical(view["const"]): view["const"]}
         allowed = const if allowed is None else {k: v for k, v in const.items() if k in allowed}
@@ -86,24 +90,26 @@ def _value_changes(o: View, n: View, old: dict[str, Any] | None,
     const = "const" in o or "const" in n
     if old is None and new is not None:
         kind = "const_added" if "const" in n else "enum_added"
-        return [change(kind, "", "backward", f"values restricted to {_list(new)}")]
+        return [Change(kind, "", "backward", f"values restricted to {_list(new)}")]
     if new is None and old is not None:
         kind = "const_removed" if "const" in o else "enum_removed"
-        return [change(kind, "", "forward", f"restriction to {_list(old)} removed")]
+        return [Change(kind, "", "forward", f"restriction to {_list(old)} removed")]
     assert old is not None and new is not None
     added, removed = new.keys() - old.keys(), old.keys() - new.keys()
     if const and len(old) <= 1 and len(new) <= 1:
-        return [change("const_changed", "", "both", f"constant {_list(old)} -> {_list(new)}")]
+        return [Change("const_changed", "", "both", f"constant {_list(old)} -> {_list(new)}")]
     if not removed:
-        return [change("enum_widened", "", "forward", f"values added: {_list(new, added)}")]
+        return [Change("enum_widened", "", "forward", f"values added: {_list(new, added)}")]
     if not added:
-        return [change("enum_narrowed", "", "backward", f"values removed: {_list(old, removed)}")]
-    return [change("enum_changed", "", "both",
+        return [Change("enum_narrowed", "", "backward", f"values removed: {_list(old, removed)}")]
+    return [Change("enum_changed", "", "both",
                    f"values added {_list(new, added)} and removed {_list(old, removed)}")]
 
 
 def _list(vals: dict[str, Any], keys: set[str] | None = None) -> str:
-    chosen = sorted(keys if keys is not None else vals.keys())
+    chosen = list(vals if keys is None else keys)
+    if len(chosen) > 1:
+        chosen.sort()
     return short([vals[k] for k in chosen], 80)
 
 
@@ -372,22 +378,27 @@ def scalar_family(old_dialect: Dialect, new_dialect: Dialect, o: View, n: View,
     if finite:
         old_values, new_values = values(o), values(n)
         found.extend(_value_changes(o, n, old_values, new_values))
-    for family, family_keys in _SUBFAMILIES:
-        if not keys.isdisjoint(family_keys):
-            found.extend(family(o, n))
+    if not keys.isdisjoint(_SUBFAMILY_KEYS):
+        for family, family_keys in _SUBFAMILIES:
+            if not keys.isdisjoint(family_keys):
+                found.extend(family(o, n))
     if found and finite:
         # A finite set of values is checked value by value against the other side, for
         # each direction some change breaks.
-        if _breaking(found, "backward", "both") and \
+        if _breaking(found, _BACKWARD) and \
                 _values_kept(o, n, old_values, new_values, old4, new4):
             found = _without_bit(found, "backward")
-        if _breaking(found, "forward", "both") and \
+        if _breaking(found, _FORWARD) and \
                 _values_kept(n, o, new_values, old_values, new4, old4):
             found = _without_bit(found, "forward")
     return found
 
 
-def _breaking(found: list[Change], *directions: str) -> bool:
+_BACKWARD = ("backward", "both")
+_FORWARD = ("forward", "both")
+
+
+def _breaking(found: list[Change], directions: tuple[str, str]) -> bool:
     for c in found:  # noqa: SIM110 (a loop: any() over a generator costs 3x on one change)
         if c.breaks in directions and c.kind != "unknown":
             return True
@@ -414,8 +425,11 @@ def _values_kept(a: View, b: View, allowed: dict[str, Any] | None,
     """Whether every value `a` allows (`allowed`, its values(): a finite set of scalars)
     is allowed by `b`'s scalar keywords (`other`: its values()), judged as the validator
     judges them."""
-    if allowed is None or any(isinstance(v, dict | list) for v in allowed.values()):
+    if allowed is None:
         return False
+    for value in allowed.values():
+        if isinstance(value, _CONTAINERS):
+            return False  # a container value: its members are not checked one by one
     if _ONLY_VALUES.issuperset(a) and _ONLY_VALUES.issuperset(b):
         # Nothing but the value sets: each value of `a` is kept exactly when `b` lists it
         # (what the loop below finds, value by value, with every other check vacuous).
@@ -429,6 +443,7 @@ def _values_kept(a: View, b: View, allowed: dict[str, Any] | None,
     return True
 
 
+_CONTAINERS = (dict, list)
 _ONLY_VALUES = frozenset({"enum", "const", "$schema", "$comment", "title", "description",
                           "default", "examples", "deprecated", "readOnly", "writeOnly"})
 _FLOAT_MAX = int(sys.float_info.max)
@@ -515,6 +530,8 @@ _SUBFAMILIES = (
     (_annotation_changes, frozenset(ANNOTATIONS)),
 )
 
+
+_SUBFAMILY_KEYS = frozenset().union(*(keys for _, keys in _SUBFAMILIES))
 
 SCALAR_KEYWORDS = frozenset(
     {"type", "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
