@@ -90,12 +90,9 @@ class Report:
     def __init__(self, changes: tuple[Change, ...], backward_compatible: bool | None,
                  forward_compatible: bool | None, assumptions: tuple[str, ...] = (),
                  dialects: tuple[str, str] = ("2020-12", "2020-12")) -> None:
-        fields = self.__dict__
-        fields["changes"] = changes
-        fields["backward_compatible"] = backward_compatible
-        fields["forward_compatible"] = forward_compatible
-        fields["assumptions"] = assumptions
-        fields["dialects"] = dialects
+        self.__dict__.update(changes=changes, backward_compatible=backward_compatible,
+                             forward_compatible=forward_compatible, assumptions=assumptions,
+                             dialects=dialects)
 
     @classmethod
     def of(cls, changes: tuple[Change, ...],
