@@ -75,8 +75,7 @@ class Ctx:
         """Changes from raw subschema `old` to raw subschema `new`, paths relative."""
         if old is new and type(old) is bool:
             return ()
-        if self.same_dialect and old == new and not self.old.has_ref(old) \
-                and not self.new.has_ref(new):
+        if self.unchanged(old, new):
             return ()
         o, n = self.old.view(old), self.new.view(new)
         # Keyed by the views: every pointer to one definition shares its target's view.
@@ -126,6 +125,12 @@ class Ctx:
         del self._pending[mark:]
         self._low = outer_low
         return result
+
+    def unchanged(self, old: Any, new: Any) -> bool:
+        """Whether raw `old` and `new` mean the same for their raw equality alone. Raw-equal
+        containers have the same keys at every level, so what may make them differ (a
+        reference, a 0 or 1 in a data position) shows on the old side as on the new."""
+        return self.same_dialect and old == new and not self.old.has_ref(old)
 
     def at(self, old: Any, new: Any, prefix: str) -> list[Change]:
         return rebase(self.rel(old, new), prefix)

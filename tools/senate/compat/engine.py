@@ -197,8 +197,8 @@ def _same_evaluation(ctx: Ctx, key: str, old: Any, new: Any) -> bool:
         return isinstance(old, list) and isinstance(new, list) and len(old) == len(new)
     if key in ("additionalProperties", "items"):
         return True  # evaluates every remaining key / item either way
-    return canonical(old) == canonical(new) and not ctx.old.has_ref(old) \
-        and not ctx.new.has_ref(new)
+    # Canonically equal: the same keys at every level, so one side shows any reference.
+    return canonical(old) == canonical(new) and not ctx.old.has_ref(old)
 
 
 def _strip(schema: Any) -> Any:

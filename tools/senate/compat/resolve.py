@@ -58,6 +58,11 @@ def _foreign(dialect: Dialect) -> frozenset[str]:
 
 
 FOREIGN = {name: _foreign(d) for name, d in DIALECTS.items()}
+# Per dialect, the keywords whose presence alone never makes a view differ from its node:
+# none foreign to it, none that is rewritten or inlined, no `$schema` (a switch of dialect
+# below the root).
+_PLAIN = {name: (ALL_KEYWORDS | PASSIVE) - _TRANSFORM_KEYS - FOREIGN[name] - {"$schema"}
+          for name in DIALECTS}
 
 
 class Document:
@@ -67,6 +72,7 @@ class Document:
         self.root = root
         self.dialect = dialect or DIALECTS["2020-12"]
         self._foreign = FOREIGN.get(self.dialect.name) or _foreign(self.dialect)
+        self._plain = _PLAIN.get(self.dialect.name) or frozenset()
         self._views: dict[int, View] = {}
         self._building: set[int] = set()
         self._dirty: dict[int, int] = {}
@@ -134,6 +140,11 @@ class Document:
             self.keep.append(node)
             return self._kept_view(key, {UNKNOWN_KEY: "a schema must be an object or a "
                                                       f"boolean, not {node!r}"})
+        if node.keys() <= self._plain:
+            # Only keywords that never change their node's view (most subschemas): the
+            # node is its own view, and the checks below would all come out so.
+            self._views[key] = node
+            return node
         if key in self._native:
             return node
         if "$ref" in node and (len(node) == 1 or self.dialect.ref_overrides):
