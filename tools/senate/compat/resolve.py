@@ -168,7 +168,13 @@ class Document:
             return cycle
         self._building.add(key)
         try:
-            result = self._normalise(node) if self._needs_normalising(node) else node
+            branch = _only_branch(node)
+            if branch is not None:
+                # A one-branch combinator and nothing else: what _normalise makes of it,
+                # its branch inlined into nothing, is the branch's own view.
+                result = self.view(branch)
+            else:
+                result = self._normalise(node) if self._needs_normalising(node) else node
         finally:
             self._building.discard(key)
         self._views[key] = result
@@ -272,6 +278,17 @@ class _Kept(list[Any]):
         super().append(node)
         if isinstance(node, dict):
             self._native.add(id(node))
+
+
+def _only_branch(node: dict[str, Any]) -> Any:
+    """The branch of a node that is one combinator with one branch, else None."""
+    if len(node) != 1:
+        return None
+    for keyword in ("allOf", "anyOf", "oneOf"):
+        branches = node.get(keyword)
+        if branches is not None:
+            return branches[0] if isinstance(branches, list) and len(branches) == 1 else None
+    return None
 
 
 def _drop_unreachable(view: View, level: int) -> View:

@@ -427,13 +427,16 @@ def _values_kept(a: View, b: View, allowed: dict[str, Any] | None,
     judges them."""
     if allowed is None:
         return False
+    # Nothing but the value sets: each value of `a` is kept exactly when `b` lists it
+    # (what the loop below finds, value by value, with every other check vacuous).
+    only = _ONLY_VALUES.issuperset(a) and _ONLY_VALUES.issuperset(b)
+    if only and other is not None and not allowed.keys() <= other.keys():
+        return False
     for value in allowed.values():
         if isinstance(value, _CONTAINERS):
             return False  # a container value: its members are not checked one by one
-    if _ONLY_VALUES.issuperset(a) and _ONLY_VALUES.issuperset(b):
-        # Nothing but the value sets: each value of `a` is kept exactly when `b` lists it
-        # (what the loop below finds, value by value, with every other check vacuous).
-        return other is None or allowed.keys() <= other.keys()
+    if only:
+        return True
     a_types, b_types = types(a), types(b)
     for key, value in allowed.items():
         for twin in _twins(value):
