@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin
 
+import orjson
 from referencing import jsonschema as specs
 
 from senate.compat.dialect import Dialect
@@ -79,8 +80,8 @@ class Resources:
         resource = self.resources.get(uri)
         if resource is None:
             return None, "remote", absolute
-        if fragment.startswith("/"):
-            fragment = unquote(fragment)
+        if "%" in fragment and fragment.startswith("/"):
+            fragment = unquote(fragment)  # (nothing to unquote without a %)
         if fragment and not fragment.startswith("/"):
             target = self.anchors.get((uri, fragment))
             if target is None:
@@ -89,7 +90,8 @@ class Resources:
         node: Any = resource
         node_base = uri
         for token in fragment.split("/")[1:] if fragment else []:
-            token = token.replace("~1", "/").replace("~0", "~")
+            if "~" in token:
+                token = token.replace("~1", "/").replace("~0", "~")
             if isinstance(node, dict) and token in node:
                 node = node[token]
             elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
@@ -113,6 +115,20 @@ def _has_markers(root: Any) -> bool:
     """Whether any object below the root holds a string under an id or anchor key (a
     cheap over-approximation of "has an embedded resource or an anchor"), or the root
     has an anchor (in draft-04 to 07, an id that is a fragment)."""
+    try:
+        text: bytes | None = orjson.dumps(root)
+    except TypeError:  # not plain JSON data (orjson's error is a TypeError): walk it
+        text = None
+    if text is not None and b'id"' not in text and b'nchor"' not in text:
+        # No such key anywhere in the document's JSON text, where a key is written as
+        # its name in quotes ($id and id end in `id"`, $anchor and $dynamicAnchor in
+        # `nchor"`; none of these names has a character JSON escapes).
+        return False
+    return walk_markers(root)
+
+
+def walk_markers(root: Any) -> bool:
+    """_has_markers by a walk of every object and array."""
     if type(root) is dict:
         if "$anchor" in root or "$dynamicAnchor" in root:
             return True
