@@ -488,3 +488,12 @@ def test_unknown_keywords_are_reported_in_one_order_in_every_process() -> None:
     new = {"zeta": 2, "alpha": 2, "mid": 2}
     named = [c.explanation.split("'")[1] for c in compare(old, new).changes]
     assert named == ["alpha", "mid", "zeta"]
+
+
+def test_a_number_where_a_pattern_schema_belongs_is_not_true() -> None:
+    """`true == 1` in Python: the raw-equality shortcut of a pair once took the number 1
+    (no schema) for the schema `true`, so adding `"m": 1` under patternProperties read
+    as no change. Fail closed: it is a schema Senate cannot read."""
+    report = compare({"patternProperties": {}}, {"patternProperties": {"m": 1}})
+    assert report.backward_compatible is False and report.forward_compatible is False
+    assert any(c.kind == "unknown" for c in report.changes)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from senate.compat.resolve import _SCOPED, FALSE, PASSIVE, Document, View
+from senate.compat.resolve import _SCOPED, FALSE, PASSIVE, Document, Kept, View
 from senate.compat.scan import canonical
 
 # additionalProperties / patternProperties / unevaluated* see their sibling properties:
@@ -17,7 +17,7 @@ _CONTENT = frozenset({"additionalProperties", "patternProperties", "unevaluatedP
 _PROPERTIES = frozenset({"properties"})
 
 
-def conjoin(doc: Document, a: View, b: View, keep: list[Any]) -> View | None:
+def conjoin(doc: Document, a: View, b: View, keep: Kept) -> View | None:
     """The conjunction of two views of `doc`, or None when no exact merge exists.
 
     Constructed nodes are appended to `keep`, so their ids stay valid memo keys.

@@ -130,7 +130,8 @@ class Ctx:
         """Whether raw `old` and `new` mean the same for their raw equality alone. Raw-equal
         containers have the same keys at every level, so what may make them differ (a
         reference, a 0 or 1 in a data position) shows on the old side as on the new."""
-        return self.same_dialect and old == new and not self.old.has_ref(old)
+        return self.same_dialect and old == new and type(old) is type(new) \
+            and not self.old.has_ref(old)  # (the type: `true` == 1, yet 1 is no schema)
 
     def at(self, old: Any, new: Any, prefix: str) -> list[Change]:
         return rebase(self.rel(old, new), prefix)

@@ -81,17 +81,24 @@ def _match(ctx: Ctx, old: list[Any], new: list[Any]) -> tuple[
     free_new = list(range(len(new)))
     free_old: list[int] = []
     for i, branch in enumerate(old):
-        hit = next((j for j in free_new if not any(
-            c.breaks != "none" or c.kind == "unknown" for c in ctx.rel(branch, new[j]))), None)
-        if hit is None:
-            free_old.append(i)
+        for j in free_new:
+            if _unchanged(ctx.rel(branch, new[j])):
+                pairs.append((i, j))
+                free_new.remove(j)
+                break
         else:
-            pairs.append((i, hit))
-            free_new.remove(hit)
+            free_old.append(i)
     if len(free_old) == len(free_new):
         pairs += list(zip(free_old, free_new, strict=True))
         return pairs, [], []
     return pairs, free_old, free_new
+
+
+def _unchanged(changes: tuple[Change, ...]) -> bool:
+    for c in changes:  # noqa: SIM110 (a loop: all() over a generator costs more on few)
+        if c.breaks != "none" or c.kind == "unknown":
+            return False
+    return True
 
 
 def _branches(ctx: Ctx, keyword: str, old: list[Any], new: list[Any], path_kw: str,
@@ -151,6 +158,9 @@ def wrap(ctx: Ctx, o: View, n: View) -> list[Change] | None:
 
 
 def _transition(ctx: Ctx, o: View, n: View) -> tuple[list[Change], set[str]] | None:
+    if ("anyOf" in o) is ("anyOf" in n) and ("oneOf" in o) is ("oneOf" in n) and \
+            ("allOf" in o) is ("allOf" in n):
+        return None  # the same combinators on both sides: none became another
     for before, after in (("oneOf", "anyOf"), ("anyOf", "oneOf"), ("allOf", "anyOf"),
                           ("anyOf", "allOf"), ("allOf", "oneOf"), ("oneOf", "allOf")):
         if before in o and after not in o and after in n and before not in n:

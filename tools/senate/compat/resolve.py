@@ -82,7 +82,7 @@ class Document:
         # engine builds from them. Read again, they are their own view (never filtered as
         # the document's dialect again, which would drop what the translation added).
         self._native: set[int] = set()
-        self.keep = _Kept(self._native)  # constructed nodes whose ids are memo keys
+        self.keep = Kept(self._native)  # constructed nodes whose ids are memo keys
 
     # -- reference scanning ---------------------------------------------------------
 
@@ -267,15 +267,18 @@ class Document:
         return {**out, "allOf": [*out.get("allOf", []), piece]}
 
 
-class _Kept(list[Any]):
-    """The constructed nodes of a comparison: alive (their ids are memo keys) and native."""
+class Kept:
+    """The constructed nodes of a comparison: alive (their ids are memo keys) and native.
+    (Not a list subclass: one is made per document, and a subclass is slow to make.)"""
+
+    __slots__ = ("_native", "nodes")
 
     def __init__(self, native: set[int]) -> None:
-        super().__init__()
+        self.nodes: list[Any] = []
         self._native = native
 
     def append(self, node: Any) -> None:
-        super().append(node)
+        self.nodes.append(node)
         if isinstance(node, dict):
             self._native.add(id(node))
 

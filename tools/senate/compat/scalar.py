@@ -61,7 +61,11 @@ def _type_changes(o: View, n: View) -> list[Change]:
 
 
 def _names(value: frozenset[str] | None) -> str:
-    return "any" if value is None else "|".join(sorted(value)) or "none"
+    if value is None:
+        return "any"
+    if len(value) == 1:
+        return next(iter(value)) or "none"
+    return "|".join(sorted(value)) or "none"
 
 
 def values(view: View) -> dict[str, Any] | None:
