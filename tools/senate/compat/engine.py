@@ -15,7 +15,7 @@ from typing import Any
 
 from senate.compat.arrays import ARRAY_KEYWORDS, array_changes
 from senate.compat.ctx import CYCLE, Ctx, change, unknown
-from senate.compat.dialect import DEFAULT_DIALECT, DIALECTS, Dialect, dialect_of
+from senate.compat.dialect import DEFAULT_DIALECT, Dialect, dialect_of
 from senate.compat.leaf import (
     LEAF_KEYWORDS,
     MALFORMED,
@@ -214,10 +214,11 @@ def compare(old: Mapping[str, Any], new: Mapping[str, Any], policy: Policy = "le
     """All semantic changes from `old` to `new` and the verdict in each direction.
 
     Each side is read in the dialect its `$schema` declares, else in `dialect`."""
-    if FAST and own_leaves(old, new, dialect):
+    if FAST:
         # The commonest small pair, decided before anything is set up for it.
-        chosen = DIALECTS[dialect]
-        return leaf_report(old, new, chosen, chosen, _SAME[dialect])
+        leaves = own_leaves(old, new, dialect)
+        if leaves is not None:
+            return leaves
     old, new = _strip(old), _strip(new)
     old_dialect, new_dialect = dialect_of(old, dialect), dialect_of(new, dialect)
     if old_dialect is None or new_dialect is None:
@@ -240,7 +241,6 @@ def compare(old: Mapping[str, Any], new: Mapping[str, Any], policy: Policy = "le
         return malformed(error, names)
 
 
-_SAME = {name: (name, name) for name in DIALECTS}
 # The leaf paths (here and in compare_views) off: the general path alone, which the
 # tests hold the leaf paths to.
 FAST = True

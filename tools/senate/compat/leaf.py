@@ -41,8 +41,9 @@ LEAF_KEYWORDS = (SCALAR_KEYWORDS | PASSIVE) - {"minContains", "maxContains"}
 # Per dialect, the leaf keywords of a schema that is its own view there, as a whole
 # document without `$schema` (and without registry metadata): none foreign to the
 # dialect, no exclusive bound (spelled as a boolean up to draft-04).
-_OWN = {name: LEAF_KEYWORDS - FOREIGN[name] - {"$schema", "exclusiveMinimum",
-                                               "exclusiveMaximum"} for name in DIALECTS}
+_OWN = {name: (LEAF_KEYWORDS - FOREIGN[name] - {"$schema", "exclusiveMinimum",
+                                                "exclusiveMaximum"}, dialect, (name, name))
+        for name, dialect in DIALECTS.items()}
 
 
 def prune_types(o: View, n: View) -> tuple[View, View]:
@@ -83,11 +84,16 @@ def leaf_changes(old: Dialect, new: Dialect, o: View, n: View, keys: set[str]) -
     return scalar_family(old, new, o, n, keys)
 
 
-def own_leaves(old: Any, new: Any, dialect: str) -> bool:
-    """Whether `old` and `new`, read in `dialect`, are leaves that are their own views."""
-    own = _OWN.get(dialect) if type(dialect) is str else None
-    return own is not None and type(old) is dict and type(new) is dict \
-        and old.keys() <= own and new.keys() <= own
+def own_leaves(old: Any, new: Any, dialect: str) -> Report | None:
+    """The report on `old` and `new` when, read in `dialect` (neither names another),
+    both are leaves that are their own views; else None."""
+    found = _OWN.get(dialect) if type(dialect) is str else None
+    if found is None or type(old) is not dict or type(new) is not dict:
+        return None
+    own, chosen, names = found
+    if old.keys() <= own and new.keys() <= own:
+        return leaf_report(old, new, chosen, chosen, names)
+    return None
 
 
 def leaf_report(old: View, new: View, old_dialect: Dialect, new_dialect: Dialect,
@@ -102,11 +108,7 @@ def leaf_report(old: View, new: View, old_dialect: Dialect, new_dialect: Dialect
         # Raw equality means no change unless `==` confused a boolean with 0 or 1.
         if old == new and old_dialect is new_dialect and not scan(old, {}) & HAS_BOOL_NUMBER:
             return Report.of((), names)
-        keys = old.keys() | new.keys()
-        if keys.isdisjoint(TYPED):  # leaf_changes, without its pruning step
-            found = scalar_family(old_dialect, new_dialect, old, new, keys)
-        else:
-            found = leaf_changes(old_dialect, new_dialect, old, new, keys)
+        found = leaf_changes(old_dialect, new_dialect, old, new, old.keys() | new.keys())
         return Report.of(tuple(dict.fromkeys(found)) if len(found) > 1 else tuple(found), names)
     except MALFORMED as error:
         return malformed(error, names)
