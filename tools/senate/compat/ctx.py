@@ -140,8 +140,10 @@ class Ctx:
         """Whether every value valid under `old` is valid under `new` (sound, incomplete)."""
         self._strict += 1
         try:
-            return all(c.kind != UNKNOWN and c.breaks in ("none", "forward")
-                       for c in self.rel(old, new))
+            for c in self.rel(old, new):  # a loop, not all() over a generator: answers are short
+                if c.breaks not in ("none", "forward") or c.kind == UNKNOWN:
+                    return False
+            return True
         finally:
             self._strict -= 1
 

@@ -204,7 +204,9 @@ def _same_evaluation(ctx: Ctx, key: str, old: Any, new: Any) -> bool:
 def _strip(schema: Any) -> Any:
     """The schema without Senate's registry metadata. Schemas are JSON-like data (dicts,
     lists, scalars as json.load makes them); a top-level Mapping is accepted too."""
-    if isinstance(schema, Mapping) and (METADATA in schema or type(schema) is not dict):
+    if type(schema) is dict and METADATA not in schema:
+        return schema  # the common case, before the slower Mapping check
+    if isinstance(schema, Mapping):
         return {k: v for k, v in schema.items() if k != METADATA}
     return schema
 
@@ -235,7 +237,7 @@ def compare(old: Mapping[str, Any], new: Mapping[str, Any], policy: Policy = "le
         if old == new and names[0] == names[1] and not before.dirt(old) & HAS_BOOL_NUMBER:
             return Report.of((), names)
         ctx = Ctx(before, Document(new, new_dialect), policy, compare_views)
-        changes = _dedupe(tuple(c for c in ctx.rel(old, new) if c.kind != CYCLE))
+        changes = _settled(ctx.rel(old, new))
         return Report.of(changes, names, tuple(ctx.notes))
     except MALFORMED as error:
         return malformed(error, names)
@@ -255,8 +257,13 @@ def _leaf_pair(old: Any, new: Any, old_dialect: Dialect, new_dialect: Dialect) -
             and not needs_normalising(new, new_dialect, True))
 
 
-def _dedupe(changes: tuple[Change, ...]) -> tuple[Change, ...]:
-    return tuple(dict.fromkeys(changes))
+def _settled(changes: tuple[Change, ...]) -> tuple[Change, ...]:
+    """The changes without cycle placeholders left unsettled, each once."""
+    for c in changes:
+        if c.kind == CYCLE:
+            changes = tuple(c for c in changes if c.kind != CYCLE)
+            break
+    return tuple(dict.fromkeys(changes)) if len(changes) > 1 else changes
 
 
 def diff(old: Mapping[str, Any], new: Mapping[str, Any], mode: Mode = "backward",

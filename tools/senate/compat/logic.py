@@ -75,21 +75,25 @@ def _pairwise_disjoint(doc: Document, branches: list[Any]) -> bool:
                for i in range(len(branches)) for j in range(i + 1, len(branches)))
 
 
-def _match(ctx: Ctx, old: list[Any], new: list[Any]) -> tuple[
-        list[tuple[int, int]], list[int], list[int]]:
-    pairs: list[tuple[int, int]] = []
+# A matched pair of branch positions, with their changes when matching computed them.
+_Pair = tuple[int, int, "tuple[Change, ...] | None"]
+
+
+def _match(ctx: Ctx, old: list[Any], new: list[Any]) -> tuple[list[_Pair], list[int], list[int]]:
+    pairs: list[_Pair] = []
     free_new = list(range(len(new)))
     free_old: list[int] = []
     for i, branch in enumerate(old):
         for j in free_new:
-            if _unchanged(ctx.rel(branch, new[j])):
-                pairs.append((i, j))
+            found = ctx.rel(branch, new[j])
+            if _unchanged(found):
+                pairs.append((i, j, found))
                 free_new.remove(j)
                 break
         else:
             free_old.append(i)
     if len(free_old) == len(free_new):
-        pairs += list(zip(free_old, free_new, strict=True))
+        pairs += [(i, j, None) for i, j in zip(free_old, free_new, strict=True)]
         return pairs, [], []
     return pairs, free_old, free_new
 
@@ -107,8 +111,9 @@ def _branches(ctx: Ctx, keyword: str, old: list[Any], new: list[Any], path_kw: s
     conj = label == "all_of"
     pairs, removed, added = _match(ctx, old, new)
     out: list[Change] = []
-    for i, j in pairs:
-        sub = ctx.at(old[i], new[j], f"/{path_kw}/{j}")
+    for i, j, found in pairs:
+        prefix = f"/{path_kw}/{j}"
+        sub = ctx.at(old[i], new[j], prefix) if found is None else rebase(found, prefix)
         if overlap:
             sub = [c if c.breaks == "none" else change(
                 c.kind, c.path, "both", c.explanation + " (oneOf branches may overlap)")
