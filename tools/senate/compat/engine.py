@@ -82,7 +82,9 @@ def compare_views(ctx: Ctx, o: View, n: View) -> list[Change]:
     if FAST and keys <= LEAF_KEYWORDS:
         return leaf_changes(ctx.old.dialect, ctx.new.dialect, o, n, keys)
     # Each step below runs only when a keyword it looks at is present.
-    if not keys.isdisjoint(_PRUNABLE):
+    # (Typed keywords are pruned only when both sides declare types.)
+    if ("type" in o and "type" in n and not keys.isdisjoint(TYPED)) or \
+            not keys.isdisjoint(_PRUNE_ALWAYS):
         o, n = _prune(ctx, o, n)
         keys = o.keys() | n.keys()
     out = _undecidable(ctx, o, n) if not keys.isdisjoint(_MARKS) else []
@@ -103,8 +105,8 @@ def compare_views(ctx: Ctx, o: View, n: View) -> list[Change]:
 
 
 _CONDITIONAL = ("if", "then", "else")
-# What _prune may drop: typed keywords, contains counts, a conditional.
-_PRUNABLE = TYPED | {"minContains", "maxContains", *_CONDITIONAL}
+# What _prune may drop beside typed keywords: contains counts, a conditional.
+_PRUNE_ALWAYS = frozenset({"minContains", "maxContains", *_CONDITIONAL})
 _MARKS = frozenset({UNKNOWN_KEY, REMOTE_KEY})
 _UNEVALUATED = frozenset({"unevaluatedProperties", "unevaluatedItems"})
 
