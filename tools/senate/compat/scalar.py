@@ -163,7 +163,7 @@ def _range_changes(o: View, n: View) -> list[Change]:
         old, new = _bound(o, inc, exc, lower), _bound(n, inc, exc, lower)
         if old == new:
             continue
-        if ((inc in o or exc in o) and old is None) or ((inc in n or exc in n) and new is None):
+        if (old is None and (inc in o or exc in o)) or (new is None and (inc in n or exc in n)):
             out.append(unknown("", f"{inc}: a bound is not a finite number"))
             continue
         if old is None:
@@ -171,8 +171,7 @@ def _range_changes(o: View, n: View) -> list[Change]:
         elif new is None:
             out.append(Change(kinds[1], "", "forward", f"{_show(old, lower)} removed"))
         else:
-            looser = (new[0], new[1]) < (old[0], old[1]) if lower else \
-                (-new[0], new[1]) < (-old[0], old[1])
+            looser = new < old if lower else (-new[0], new[1]) < (-old[0], old[1])
             out.append(Change(kinds[2] if looser == lower else kinds[3], "",
                               "forward" if looser else "backward",
                               f"{_show(old, lower)} -> {_show(new, lower)}"))
@@ -181,8 +180,10 @@ def _range_changes(o: View, n: View) -> list[Change]:
 
 def _show(bound: tuple[Number, bool] | None, lower: bool) -> str:
     assert bound is not None
-    op = (">" if lower else "<") + ("" if bound[1] else "=")
-    return f"value {op} {_fmt(bound[0])}"
+    return f"value {_OPS[lower, bound[1]]} {_fmt(bound[0])}"
+
+
+_OPS = {(True, False): ">=", (True, True): ">", (False, False): "<=", (False, True): "<"}
 
 
 def _fmt(num: Number) -> str:
