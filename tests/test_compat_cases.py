@@ -497,3 +497,21 @@ def test_a_number_where_a_pattern_schema_belongs_is_not_true() -> None:
     report = compare({"patternProperties": {}}, {"patternProperties": {"m": 1}})
     assert report.backward_compatible is False and report.forward_compatible is False
     assert any(c.kind == "unknown" for c in report.changes)
+
+
+def test_a_matched_branch_keeps_the_answer_its_matching_found() -> None:
+    """Branch matching compares a pair once; the changes reported for the match are those
+    (asking again after a later branch had compared the same pair under oneOf met a memo
+    entry made there, and answered unknown). The new side requires A and "A fails" (the
+    oneOf of {} and A): it accepts nothing, so forward holds; backward does not."""
+    from jsonschema import Draft202012Validator
+
+    a = {"type": "object", "properties": {"r": {"$ref": "#"}}}
+    old = {"allOf": [a, {"oneOf": [{"$ref": "#/allOf/0"}]}]}
+    new = {"allOf": [a, {"oneOf": [{}, {"$ref": "#/allOf/0"}]}, {}]}
+    report = compare(old, new, policy="strict")
+    assert (report.backward_compatible, report.forward_compatible) == (False, True)
+    before, after = Draft202012Validator(old), Draft202012Validator(new)
+    for document in ({}, {"r": {}}, {"r": {"r": {}}}, 1, "x"):
+        assert not after.is_valid(document)
+    assert before.is_valid({}) and before.is_valid({"r": {}})
