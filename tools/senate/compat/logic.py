@@ -86,7 +86,7 @@ def _match(ctx: Ctx, old: list[Any], new: list[Any]) -> tuple[list[_Pair], list[
     for i, branch in enumerate(old):
         for j in free_new:
             found = ctx.rel(branch, new[j])
-            if _unchanged(found):
+            if _breaks_nothing(found):
                 pairs.append((i, j, found))
                 free_new.remove(j)
                 break
@@ -98,7 +98,7 @@ def _match(ctx: Ctx, old: list[Any], new: list[Any]) -> tuple[list[_Pair], list[
     return pairs, free_old, free_new
 
 
-def _unchanged(changes: tuple[Change, ...]) -> bool:
+def _breaks_nothing(changes: tuple[Change, ...]) -> bool:
     for c in changes:  # noqa: SIM110 (a loop: all() over a generator costs more on few)
         if c.breaks != "none" or c.kind == "unknown":
             return False

@@ -138,8 +138,10 @@ class Document:
             # the id of a view dropped after use could come back as another view's. The
             # node is kept too, so that its id stays its own.
             self.keep.append(node)
-            return self._kept_view(key, {UNKNOWN_KEY: "a schema must be an object or a "
-                                                      f"boolean, not {node!r}"})
+            view: View = {UNKNOWN_KEY: f"a schema must be an object or a boolean, not {node!r}"}
+            self._views[key] = view
+            self.keep.append(view)
+            return view
         if node.keys() <= self._plain:
             # Only keywords that never change their node's view (most subschemas): the
             # node is its own view, and the checks below would all come out so.
@@ -182,11 +184,6 @@ class Document:
             self._native.add(id(result))
             self.keep.append(result)
         return result
-
-    def _kept_view(self, key: int, view: View) -> View:
-        self._views[key] = view
-        self.keep.append(view)
-        return view
 
     def _needs_normalising(self, node: dict[str, Any]) -> bool:
         return needs_normalising(node, self.dialect, node is self.root)

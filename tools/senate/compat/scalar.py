@@ -11,7 +11,7 @@ from senate.compat.ctx import Ctx, change, short, unknown
 from senate.compat.dialect import Dialect
 from senate.compat.model import Breaks, Change
 from senate.compat.regular import relation
-from senate.compat.resolve import View
+from senate.compat.resolve import ANNOTATION_KEYS, View
 from senate.compat.scan import canonical
 
 ALL_TYPES = frozenset({"null", "boolean", "object", "array", "string", "number", "integer"})
@@ -452,8 +452,7 @@ def _values_kept(a: View, b: View, allowed: dict[str, Any] | None,
 
 
 _CONTAINERS = (dict, list)
-_ONLY_VALUES = frozenset({"enum", "const", "$schema", "$comment", "title", "description",
-                          "default", "examples", "deprecated", "readOnly", "writeOnly"})
+_ONLY_VALUES = ANNOTATION_KEYS | {"enum", "const", "$schema"}
 _FLOAT_MAX = int(sys.float_info.max)
 
 
