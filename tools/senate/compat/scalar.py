@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-import sys
 from typing import Any
 
 from senate.compat.ctx import Ctx, change, short, unknown
@@ -192,9 +191,11 @@ def _fmt(num: Number) -> str:
     return str(num)
 
 
-def _exact_float(value: int) -> bool:
+def _exact_float(value: Any) -> bool:
+    """Whether the int `value` is exactly a float. (Compared as ints: the compiled engine
+    would round an int compared with a float, see native.py.)"""
     try:
-        return float(value) == value
+        return bool(int(float(value)) == value)
     except OverflowError:
         return False
 
@@ -453,13 +454,12 @@ def _values_kept(a: View, b: View, allowed: dict[str, Any] | None,
 
 _CONTAINERS = (dict, list)
 _ONLY_VALUES = ANNOTATION_KEYS | {"enum", "const", "$schema"}
-_FLOAT_MAX = int(sys.float_info.max)
 
 
 def _twins(value: Any) -> tuple[Any, ...]:
     """The instances an enum member stands for: `enum: [1]` also admits 1.0 (JSON
     equality), which draft-04's integer type refuses, so both spellings are checked."""
-    if type(value) is int and abs(value) <= _FLOAT_MAX and float(value) == value:
+    if type(value) is int and _exact_float(value):
         return value, float(value)
     if type(value) is float and value.is_integer():
         return value, int(value)
