@@ -165,6 +165,11 @@ def side_by_side(rows: list[tuple[str, Any, Any]], budget: float = 0.3) -> list[
 
 
 def main() -> None:
+    import senate.compat
+
+    # The compiled build (tools/senate/compat/native.py) when fresh; SENATE_PURE=1 for the
+    # pure-Python modules, which give the same answers.
+    print("engine:", "compiled (mypyc)" if senate.compat.NATIVE else "pure Python")
     print("small pairs, per pair:")
     small = side_by_side(SMALL)
     print("registry schemas (one optional property added), per pair:")

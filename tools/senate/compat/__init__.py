@@ -6,16 +6,22 @@ keyword family and returns a `Report` of typed, directed changes; `render_text` 
 claims and sample documents against it. Change codes are documented in `KINDS`.
 """
 
-from senate.compat.engine import compare, diff
-from senate.compat.kinds import KINDS, kinds_markdown
-from senate.compat.model import Breaks, Change, Mode, Policy, Report
-from senate.compat.proposal_check import CHANGE_TYPES, Mismatch, check_change_type
-from senate.compat.render import render_text
-from senate.compat.samples import SampleMismatch, check_samples
+from senate.compat import native
+
+# Before any engine module loads: the compiled build, when it matches these sources.
+NATIVE = native.activate(__path__)
+
+from senate.compat.engine import compare, diff  # noqa: E402
+from senate.compat.kinds import KINDS, kinds_markdown  # noqa: E402
+from senate.compat.model import Breaks, Change, Mode, Policy, Report  # noqa: E402
+from senate.compat.proposal_check import CHANGE_TYPES, Mismatch, check_change_type  # noqa: E402
+from senate.compat.render import render_text  # noqa: E402
+from senate.compat.samples import SampleMismatch, check_samples  # noqa: E402
 
 __all__ = [
     "CHANGE_TYPES",
     "KINDS",
+    "NATIVE",
     "Breaks",
     "Change",
     "Mismatch",
