@@ -108,3 +108,56 @@ def test_a_stale_or_foreign_build_is_never_used(tmp_path: Path,
     monkeypatch.setenv("SENATE_PURE", "1")
     (folder / native._built()[-1].name).write_bytes(b"")
     assert native.activate([]) is False
+
+
+_DEEP = """
+import json
+from senate.compat import NATIVE, compare
+
+def nest(depth, key, inner):
+    for _ in range(depth):
+        inner = {key: inner}
+    return inner
+
+def nest_list(depth):
+    value = 1
+    for _ in range(depth):
+        value = [value]
+    return value
+
+def nest_all(depth):
+    inner = {"type": "string"}
+    for _ in range(depth):
+        inner = {"allOf": [inner, {"minLength": 1}]}
+    return inner
+
+D = 100_000
+shapes = [
+    ({"const": nest_list(D)}, {"const": nest_list(D)}),
+    ({"const": nest_list(D)}, {"const": nest_list(D - 1)}),
+    ({"default": nest(D, "x", 1)}, {"default": nest(D, "x", 1), "title": "t"}),
+    (nest(D, "not", {}), nest(D - 1, "not", {})),
+    (nest(D, "items", {}), {**nest(D, "items", {}), "minItems": 1}),
+    ({"properties": {"a": nest_all(D)}}, {"properties": {"a": {}}}),
+]
+print(json.dumps({"native": NATIVE, "verdicts": [
+    [compare(o, n).backward_compatible, compare(o, n).forward_compatible] for o, n in shapes]}))
+"""
+
+
+@pytest.mark.parametrize("pure", [False, True], ids=["compiled", "pure"])
+def test_nesting_past_the_stack_fails_closed_without_crashing(pure: bool) -> None:
+    # Compiled code recurses on the C stack: past Python's recursion limit it must still
+    # raise RecursionError (-> unknown), not overflow the stack and kill the process.
+    if not pure and not native.fresh():
+        pytest.skip("the compiled engine is not built from these sources here")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "tools")}
+    env.pop("SENATE_PURE", None)
+    if pure:
+        env["SENATE_PURE"] = "1"
+    done = subprocess.run([sys.executable, "-c", _DEEP], env=env, capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    result = json.loads(done.stdout)
+    assert result["native"] is (not pure)
+    assert result["verdicts"] == [[None, None]] * 6
