@@ -173,7 +173,10 @@ def main(argv: list[str] | None = None) -> int:
     start = time.monotonic()
     stats = fuzz(seed, args.seconds, policies)
     elapsed = time.monotonic() - start
-    print(f"seed {seed}, {elapsed:.0f} s, policies {'+'.join(policies)}")
+    import senate.compat
+
+    engine = "compiled" if senate.compat.NATIVE else "pure Python"
+    print(f"seed {seed}, {elapsed:.0f} s, policies {'+'.join(policies)}, engine {engine}")
     print(stats.line())
     print(f"per hour: {stats.pairs * 3600 / elapsed:.0f} pairs, "
           f"{len(stats.unsafe) * 3600 / elapsed:.1f} unsafe verdicts")
