@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from senate.compat.conjoin import conjoin
-from senate.compat.ctx import Ctx, change, first_reason, rebase, unknowns
+from senate.compat.ctx import Ctx, change, first_reason, rebase, unknown, unknowns
 from senate.compat.model import Breaks, Change, invert
 from senate.compat.resolve import FALSE, PASSIVE, Document, View
 from senate.compat.scalar import types, values
@@ -217,6 +217,11 @@ def _removed_whole(ctx: Ctx, keyword: str, n: View, branches: list[Any]) -> Chan
 
 
 def combinator_changes(ctx: Ctx, o: View, n: View) -> list[Change]:
+    for view in (o, n):
+        for keyword in COMBINATORS:
+            if keyword in view and not isinstance(view[keyword], list):
+                # Malformed (the metaschema refuses it): fail closed, in every path below.
+                return [unknown("", f"{keyword} is not an array of schemas; not compared")]
     if "oneOf" in o or "oneOf" in n:
         # Widening a oneOf branch can make a document match two: not monotone.
         with ctx.nonmonotone():

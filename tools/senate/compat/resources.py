@@ -23,6 +23,13 @@ _SPECS = {"draft-04": specs.DRAFT4, "draft-06": specs.DRAFT6, "draft-07": specs.
           "2019-09": specs.DRAFT201909, "2020-12": specs.DRAFT202012}
 
 
+def _id_of(spec: Any, node: Any) -> Any:
+    """The `$id` (or `id`) of `node`, whatever its type. (Through Any: referencing declares
+    str | None, which compiled code would check on return, so a malformed `$id` such as a
+    number would raise instead of reaching the callers' isinstance guards.)"""
+    return spec.id_of(node)
+
+
 class Resources:
     """Where every subschema of a document sits: its base URI, resources and anchors."""
 
@@ -33,7 +40,7 @@ class Resources:
         self.anchors: dict[tuple[str, str], Any] = {}
         self.root_uri = ROOT_URI
         if isinstance(root, dict):
-            found = self.spec.id_of(root)
+            found = _id_of(self.spec, root)
             if isinstance(found, str):
                 self.root_uri = urldefrag(urljoin(ROOT_URI, found))[0]
         self.resources[self.root_uri] = root
@@ -55,7 +62,7 @@ class Resources:
             if not isinstance(node, dict):
                 continue
             if own_id:
-                found = self.spec.id_of(node)
+                found = _id_of(self.spec, node)
                 if isinstance(found, str):
                     base = urldefrag(urljoin(base, found))[0]
                     self.resources.setdefault(base, node)
