@@ -131,6 +131,11 @@ def nest_all(depth):
         inner = {"allOf": [inner, {"minLength": 1}]}
     return inner
 
+def nest_titled(depth, inner):
+    for i in range(depth):
+        inner = {"title": str(i), "properties": {"a": inner}}
+    return inner
+
 D = 100_000
 shapes = [
     ({"const": nest_list(D)}, {"const": nest_list(D)}),
@@ -139,6 +144,12 @@ shapes = [
     (nest(D, "not", {}), nest(D - 1, "not", {})),
     (nest(D, "items", {}), {**nest(D, "items", {}), "minItems": 1}),
     ({"properties": {"a": nest_all(D)}}, {"properties": {"a": {}}}),
+    # A chain of references 3 levels deep as JSON and 50,000 long (it once overflowed the
+    # C stack of the compiled build), and a tree whose first key differs at every level.
+    ({"$defs": {**{f"d{i}": {"$ref": f"#/$defs/d{i + 1}"} for i in range(50_000)},
+                "d50000": {"type": "string"}}, "items": {"$ref": "#/$defs/d0"}},
+     {"items": {"type": "string"}}),
+    (nest_titled(D, {}), nest_titled(D, {"type": "string"})),
 ]
 print(json.dumps({"native": NATIVE, "verdicts": [
     [compare(o, n).backward_compatible, compare(o, n).forward_compatible] for o, n in shapes]}))
@@ -160,4 +171,4 @@ def test_nesting_past_the_stack_fails_closed_without_crashing(pure: bool) -> Non
     assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
     result = json.loads(done.stdout)
     assert result["native"] is (not pure)
-    assert result["verdicts"] == [[None, None]] * 6
+    assert result["verdicts"] == [[None, None]] * 8

@@ -56,6 +56,56 @@ def corpus(seed: int, count: int) -> Iterator[tuple[str, Any, Any]]:
     for depth in (40, 120, 200, 300, 450):
         yield f"nested {depth}", _nested(depth, {"type": "string"}), \
             _nested(depth, {"type": "string", "maxLength": 3})
+    yield from _hostile()
+
+
+def _chain(length: int, last: Any) -> dict[str, Any]:
+    defs: dict[str, Any] = {f"d{i}": {"$ref": f"#/$defs/d{i + 1}"} for i in range(length)}
+    defs[f"d{length}"] = last
+    return {"$defs": defs, "items": {"$ref": "#/$defs/d0"}}
+
+
+def _deep_properties(depth: int, leaf: Any) -> Any:
+    # The first key differs at every level, so Python's `==` gives up at once and only
+    # the engine's own walks go down (they must be bounded, see scan.MAX_DEPTH).
+    node = leaf
+    for i in range(depth):
+        node = {"title": f"t{i}", "properties": {"a": node}}
+    return node
+
+
+def _hostile() -> Iterator[tuple[str, Any, Any]]:
+    """Inputs at and past the engine's bounds, and malformed ones a compiled build reads
+    differently unless the code guards for them (found by a review of the build)."""
+    string, short = {"type": "string"}, {"type": "string", "maxLength": 3}
+    for length in (10, 40, 62, 63, 64, 65, 70, 300, 50_000):
+        yield f"ref chain {length}", _chain(length, string), _chain(length, short)
+    for depth in (30, 62, 63, 64, 65, 100, 126, 127, 128, 129, 200, 1_000, 100_000):
+        old, new = _deep_properties(depth, string), _deep_properties(depth, short)
+        yield f"deep properties {depth}", old, new
+        yield f"deep properties {depth} retitled", old, {**old, "title": "x"}
+    for depth in (100, 254, 255, 256, 257, 300, 100_000):
+        value: Any = 1
+        for _ in range(depth):
+            value = [value]
+        yield f"deep const {depth}", {"title": "a", "const": value}, \
+            {"title": "b", "const": value}
+        yield f"deep default {depth}", {"type": "string", "default": value}, string
+    for bad in (5, 1.5, True, [], {}):
+        yield f"$id {bad!r}", {"$id": bad, "items": {"$ref": "#/$defs/x"}, "$defs": {"x": {}}}, \
+            {"items": {"$ref": "#/$defs/x"}, "$defs": {"x": string}}
+        yield f"embedded $id {bad!r}", \
+            {"$defs": {"x": {"$id": bad}, "y": {"$anchor": "a"}}, "items": {"$ref": "#/$defs/x"}}, \
+            {"$defs": {"x": {"$id": bad, **string}, "y": {"$anchor": "a"}},
+             "items": {"$ref": "#/$defs/x"}}
+    for before in ("oneOf", "anyOf", "allOf"):
+        for after in ("oneOf", "anyOf", "allOf"):
+            for value in ("ab", {}, 3, [string, {"type": "integer"}]):
+                yield f"{before} -> {after} {value!r}", {before: [string, {"type": "integer"}]}, \
+                    {after: value}
+                yield f"{before} {value!r} -> {after}", {before: value}, {after: [string]}
+    for keyword in ("properties", "patternProperties", "dependentRequired", "$defs"):
+        yield f"{keyword} with an int key", {keyword: {1: {}}}, {keyword: {}}
 
 
 def answers(seed: int, count: int) -> Iterator[dict[str, Any]]:

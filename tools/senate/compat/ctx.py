@@ -14,6 +14,7 @@ from typing import Any
 
 from senate.compat.model import UNKNOWN, Breaks, Change, Policy, union
 from senate.compat.resolve import Document, View
+from senate.compat.scan import MAX_NESTING
 
 Compare = Callable[["Ctx", View, View], list[Change]]
 
@@ -43,6 +44,7 @@ class Ctx:
         self._strict = 0  # > 0 while answering inclusion questions (subsumes)
         self._forward = forward  # the swapped comparison answers forward questions
         self._swapped: Ctx | None = None
+        self._nesting = _Nesting()  # shared with the swapped comparison: one bound for both
         self.notes: dict[str, None] = {}  # assumptions made outside any one change
 
     @property
@@ -59,6 +61,7 @@ class Ctx:
                                 forward=not self._forward)
             self._swapped._swapped = self
             self._swapped.notes = self.notes
+            self._swapped._nesting = self._nesting
         return self._swapped
 
     @contextmanager
@@ -94,14 +97,21 @@ class Ctx:
             # A placeholder where the pair recurs: once the pair's own changes are known,
             # every result computed meanwhile gets them here (see _settle).
             return (Change(CYCLE, "", "none", _token(key)),)
+        nesting = self._nesting
+        if nesting.depth >= MAX_NESTING:
+            # A bound of its own (see scan.MAX_DEPTH): references can nest comparisons
+            # deeper than the document nests.
+            raise RecursionError(f"subschemas compared more than {MAX_NESTING} deep")
         depth = len(self._stack)
         self._stack.append(self._nonmono)
         self._active[key] = depth
         outer_low, self._low = self._low, _NONE
         mark = len(self._pending)
+        nesting.depth += 1
         try:
             result = tuple(self._compare(self, o, n))
         finally:
+            nesting.depth -= 1
             self._stack.pop()
             del self._active[key]
         if self._low < depth:
@@ -151,6 +161,13 @@ class Ctx:
         """Keep a constructed node alive so its id stays a valid memo key."""
         self.old.keep.append(node)
         return node
+
+
+class _Nesting:
+    __slots__ = ("depth",)
+
+    def __init__(self) -> None:
+        self.depth = 0
 
 
 _NONE = 1 << 30

@@ -48,7 +48,7 @@ from senate.compat.resolve import (
     needs_normalising,
 )
 from senate.compat.scalar import SCALAR_KEYWORDS, scalar_changes
-from senate.compat.scan import HAS_BOOL_NUMBER, canonical
+from senate.compat.scan import HAS_BOOL_NUMBER, canonical, shape_problem
 
 # Keys Senate knows and either compares or deliberately ignores. `$defs` are compared
 # through the references that use them, never as such; `$schema` and `$anchor` do not
@@ -218,17 +218,25 @@ def compare(old: Mapping[str, Any], new: Mapping[str, Any], policy: Policy = "le
     """All semantic changes from `old` to `new` and the verdict in each direction.
 
     Each side is read in the dialect its `$schema` declares, else in `dialect`."""
-    if FAST:
+    old, new = _strip(old), _strip(new)
+    # First, the bound every walk below relies on (scan.MAX_DEPTH).
+    problem = shape_problem(old)
+    where = "old"
+    if problem is None:
+        problem, where = shape_problem(new), "new"
+    if FAST and problem is None:
         # The commonest small pair, decided before anything is set up for it.
         leaves = own_leaves(old, new, dialect)
         if leaves is not None:
             return leaves
-    old, new = _strip(old), _strip(new)
     old_dialect, new_dialect = dialect_of(old, dialect), dialect_of(new, dialect)
     if old_dialect is None or new_dialect is None:
         side = old if old_dialect is None else new
         return Report.of((unknown("", f"$schema {side.get('$schema')!r} names no JSON Schema "
                                       "draft Senate knows"),))
+    if problem is not None:
+        return Report.of((unknown("", f"cannot compare: the {where} schema {problem}"),),
+                         (old_dialect.name, new_dialect.name))
     if FAST and _leaf_pair(old, new, old_dialect, new_dialect):
         return leaf_report(old, new, old_dialect, new_dialect)
     names = (old_dialect.name, new_dialect.name)

@@ -15,7 +15,7 @@ from typing import Any
 
 from senate.compat.dialect import ALL_KEYWORDS, DIALECTS, Dialect, dialect_of
 from senate.compat.resources import Resources
-from senate.compat.scan import canonical, scan
+from senate.compat.scan import MAX_NESTING, canonical, scan
 
 View = Mapping[str, Any]
 
@@ -155,7 +155,7 @@ class Document:
             target, reason = self.resolve(node["$ref"], node) \
                 if isinstance(node["$ref"], str) else (None, "a $ref must be a string")
             if reason is None and key not in self._building:
-                self._building.add(key)
+                self._enter(key)
                 try:
                     result = self.view(target)
                 finally:
@@ -168,7 +168,7 @@ class Document:
             cycle: View = {UNKNOWN_KEY: "a $ref cycle that never reaches a schema"}
             self.keep.append(cycle)  # not memoised: the node's own view is being built
             return cycle
-        self._building.add(key)
+        self._enter(key)
         try:
             branch = _only_branch(node)
             if branch is not None:
@@ -184,6 +184,13 @@ class Document:
             self._native.add(id(result))
             self.keep.append(result)
         return result
+
+    def _enter(self, key: int) -> None:
+        if len(self._building) >= MAX_NESTING:
+            # A chain of references can be as long as a document is wide: bounded here.
+            raise RecursionError(f"views built more than {MAX_NESTING} deep (through "
+                                 "references)")
+        self._building.add(key)
 
     def _needs_normalising(self, node: dict[str, Any]) -> bool:
         return needs_normalising(node, self.dialect, node is self.root)

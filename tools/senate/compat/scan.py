@@ -12,6 +12,43 @@ _DATA_KEYS = frozenset({"enum", "const", "default", "examples"})
 _NUMERIC = (bool, int, float)
 
 
+# Bounds on what the engine reads. Compiled code (native.py) recurses on the C stack,
+# which Python's recursion limit does not guard: the raw walks (scan, canonical, conjoin)
+# are bounded by MAX_DEPTH, checked on each whole document before anything else, and the
+# walks through references (views, comparisons) by MAX_NESTING. Both are low enough that
+# pure Python never reaches its own recursion limit first, so the two builds agree.
+MAX_DEPTH = 256  # objects and arrays within one another, from a document's root
+MAX_NESTING = 64  # subschemas compared within one another, or views built within one another
+
+
+def shape_problem(root: Any) -> str | None:
+    """Why the engine does not read the document `root` ("nests ...", "has ..."): nested
+    deeper than MAX_DEPTH, or an object key that is not a string (JSON has no other)."""
+    kind = type(root)
+    level: list[Any] = [root] if kind is dict or kind is list else []
+    depth = 0
+    while level:
+        if depth >= MAX_DEPTH:  # (depth counts from 0 at the root)
+            return f"nests objects and arrays more than {MAX_DEPTH} deep"
+        below: list[Any] = []
+        for node in level:  # a level at a time: no recursion, no tuple per node
+            if type(node) is dict:
+                for key, value in node.items():
+                    if type(key) is not str:
+                        return f"has an object key that is not a string ({key!r})"
+                    kind = type(value)
+                    if kind is dict or kind is list:
+                        below.append(value)
+            else:
+                for value in node:
+                    kind = type(value)
+                    if kind is dict or kind is list:
+                        below.append(value)
+        level = below
+        depth += 1
+    return None
+
+
 def scan(node: Any, memo: dict[int, int], data: bool = False) -> int:
     """Why raw equality of this container may not imply equal meaning, as bits.
 
