@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from senate.compat.resolve import _SCOPED, FALSE, PASSIVE, Document, Kept, View
-from senate.compat.scan import canonical
+from senate.compat.scan import MAX_NESTING, canonical
 
 # additionalProperties / patternProperties / unevaluated* see their sibling properties:
 # merging two property maps under them would change what they see.
@@ -22,6 +22,43 @@ def conjoin(doc: Document, a: View, b: View, keep: Kept) -> View | None:
 
     Constructed nodes are appended to `keep`, so their ids stay valid memo keys.
     """
+    return _conjoin(doc, a, b, keep, _Merging(), 0)
+
+
+class _Merging:
+    """One conjunction: the pairs being merged, and how many merges it has made."""
+
+    __slots__ = ("active", "made")
+
+    def __init__(self) -> None:
+        self.active: set[tuple[int, int]] = set()
+        self.made = 0
+
+
+# Merges one conjunction may make. Property schemas are merged through their views,
+# which references make recursive (X.a -> X, a pair met again while being merged: no
+# finite merge) and shared (two properties -> the next level: 2**depth paths). Each
+# merge makes a new node, never a shared one, so the count bounds the size of the
+# result, which `==` and the reference scan walk in full; MAX_NESTING bounds its depth.
+# None is always safe: the caller then compares without the merge.
+_MOST_MERGES = 256
+
+
+def _conjoin(doc: Document, a: View, b: View, keep: Kept, state: _Merging,
+             depth: int) -> View | None:
+    key = (id(a), id(b))
+    state.made += 1
+    if key in state.active or state.made > _MOST_MERGES or depth >= MAX_NESTING:
+        return None
+    state.active.add(key)
+    try:
+        return _merge_views(doc, a, b, keep, state, depth)
+    finally:
+        state.active.discard(key)
+
+
+def _merge_views(doc: Document, a: View, b: View, keep: Kept, state: _Merging,
+                 depth: int) -> View | None:
     if a is FALSE or b is FALSE:
         return FALSE
     for group in _SCOPED:
@@ -47,7 +84,8 @@ def conjoin(doc: Document, a: View, b: View, keep: Kept) -> View | None:
             merged = dict(out[key])
             for name, schema in value.items():
                 if name in merged and not _same(merged[name], schema):
-                    both = conjoin(doc, doc.view(merged[name]), doc.view(schema), keep)
+                    both = _conjoin(doc, doc.view(merged[name]), doc.view(schema), keep,
+                                    state, depth + 1)
                     if both is None:
                         return None
                     keep.append(both)
