@@ -69,6 +69,8 @@ def dialect_of(schema: Any, default: str = DEFAULT_DIALECT) -> Dialect | None:
     that names no draft Senate knows (such a schema cannot be compared)."""
     if not isinstance(schema, Mapping) or "$schema" not in schema:
         return named(default)
+    if not isinstance(schema["$schema"], str):
+        return None  # (validator_for would hash it, or call string methods on it)
     cls = validators.validator_for(dict(schema), default=None)  # type: ignore[arg-type]
     return _BY_CLASS.get(cls) if cls is not None else None
 

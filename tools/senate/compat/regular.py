@@ -38,6 +38,10 @@ from typing import Any
 
 _TOP = 0x110000                     # one past the largest code point
 _MAX_LENGTH = 5_000                 # characters of a pattern; parsing alone is linear in it
+# Opening parentheses of a pattern: bounds how deep Python's regex parser recurses (two
+# frames a group), so that it never meets the recursion limit, whose distance depends on
+# the caller's stack (and differs between the compiled and the pure engine).
+_MAX_GROUPS = 100
 _MAX_NFA = 4_000                    # states of one pattern's automaton
 _MAX_PAIRS = 2_000                  # explored pairs of state sets
 _MAX_WORK = 60_000                  # (state, condition) visits while determinising
@@ -68,7 +72,8 @@ class _Outside(Exception):
 @lru_cache(maxsize=4096)
 def relation(old: str, new: str) -> Relation | None:
     """The relation of the two patterns' languages, or None when it cannot be decided."""
-    if len(old) > _MAX_LENGTH or len(new) > _MAX_LENGTH:
+    if len(old) > _MAX_LENGTH or len(new) > _MAX_LENGTH or \
+            old.count("(") > _MAX_GROUPS or new.count("(") > _MAX_GROUPS:
         return None
     try:
         re.compile(old), re.compile(new)   # what the validator will do with them
