@@ -90,3 +90,60 @@ def test_the_depth_gate_counts_objects_and_arrays_from_the_root() -> None:
     assert shape_problem(listed(MAX_DEPTH + 1)) is not None
     assert shape_problem(True) is None and shape_problem("x") is None
     assert shape_problem({"a": [{"b": {}}]}) is None
+
+
+def _then_merge(defs: dict[str, Any], first: str, second: str, extra: dict[str, Any]) -> Any:
+    """then/else are compared merged with their siblings (conjoin): here the siblings'
+    property and then's reach the definitions `first` and `second`."""
+    return {"$defs": defs, "if": {"type": "object"},
+            "properties": {"a": {"$ref": f"#/$defs/{first}"}},
+            "then": {"properties": {"a": {"$ref": f"#/$defs/{second}"}}, **extra}}
+
+
+def _fan(depth: int) -> dict[str, Any]:
+    # Two properties at every level lead to the next: 2**depth paths, depth + 1 pairs.
+    defs = {f"{side}{i}": {"properties": {"p": {"$ref": f"#/$defs/{side}{i + 1}"},
+                                          "q": {"$ref": f"#/$defs/{side}{i + 1}"}}}
+            for side in "XY" for i in range(depth)}
+    defs |= {f"X{depth}": {"type": "object"}, f"Y{depth}": {"minProperties": 1}}
+    return defs
+
+
+MERGES = [
+    # Each once overflowed the compiled build's stack, or took exponential time in both.
+    ("recursive definitions merged", {"X": {"properties": {"a": {"$ref": "#/$defs/X"}}},
+                                      "Y": {"properties": {"a": {"$ref": "#/$defs/Y"}}}}, "X", "Y"),
+    ("a chain of 100,000 definitions merged",
+     {f"{side}{i}": {"properties": {"a": {"$ref": f"#/$defs/{side}{i + 1}"}}}
+      for side in "XY" for i in range(100_000)}, "X0", "Y0"),
+    ("two paths a level, 40 levels", _fan(40), "X0", "Y0"),
+]
+
+
+@pytest.mark.parametrize("case", MERGES, ids=[c[0] for c in MERGES])
+def test_merging_then_with_its_siblings_is_bounded(case: tuple[str, Any, str, str]) -> None:
+    _, defs, first, second = case
+    old = _then_merge(defs, first, second, {})
+    new = _then_merge(defs, first, second, {"required": ["b"]})
+    report = compare(old, new, "strict")
+    # then now requires b of objects: narrower, never called compatible.
+    assert report.backward_compatible is not True
+    assert compare(new, old, "strict").forward_compatible is not True
+
+
+def test_a_pattern_with_groups_past_the_bound_is_left_undecided() -> None:
+    deep = "(" * 101 + "a" + ")" * 101
+    report = compare({"type": "string", "pattern": deep},
+                     {"type": "string", "pattern": deep.replace("a", "[ab]")})
+    assert [c.kind for c in report.changes] == ["pattern_changed"]
+    within = "(" * 100 + "a" + ")" * 100
+    report = compare({"type": "string", "pattern": within},
+                     {"type": "string", "pattern": within.replace("a", "[ab]")})
+    assert [c.kind for c in report.changes] == ["pattern_relaxed"]
+
+
+@pytest.mark.parametrize("declared", [[], 5, {"a": 1}, None])
+def test_a_schema_uri_that_is_not_a_string_fails_closed(declared: Any) -> None:
+    report = compare({"$schema": declared, "type": "string"}, {"type": "string"})
+    assert (report.backward_compatible, report.forward_compatible) == (None, None)
+    assert "names no JSON Schema draft" in report.changes[0].explanation

@@ -106,6 +106,20 @@ def _hostile() -> Iterator[tuple[str, Any, Any]]:
                 yield f"{before} {value!r} -> {after}", {before: value}, {after: [string]}
     for keyword in ("properties", "patternProperties", "dependentRequired", "$defs"):
         yield f"{keyword} with an int key", {keyword: {1: {}}}, {keyword: {}}
+    for declared in ([], 5, None, {"a": 1}):
+        yield f"$schema {declared!r}", {"$schema": declared, **string}, string
+    for groups in (50, 99, 100, 101, 340, 400, 492):
+        deep = "(" * groups + "a" + ")" * groups
+        yield f"pattern of {groups} groups", {"pattern": deep}, \
+            {"pattern": deep.replace("a", "[ab]")}
+    for length in (3, 63, 64, 65, 2_000):
+        defs = {f"{side}{i}": {"properties": {"a": {"$ref": f"#/$defs/{side}{(i + 1) % length}"},
+                                              "b": {"$ref": f"#/$defs/{side}{(i + 1) % length}"}}}
+                for side in "XY" for i in range(length)}
+        old = {"$defs": defs, "if": {"type": "object"}, "properties": {"a": {"$ref": "#/$defs/X0"}},
+               "then": {"properties": {"a": {"$ref": "#/$defs/Y0"}}}}
+        yield f"then merged through {length} definitions", old, \
+            {**old, "then": {**old["then"], "required": ["b"]}}
 
 
 def answers(seed: int, count: int) -> Iterator[dict[str, Any]]:
