@@ -140,6 +140,11 @@ def best_of(fn: Callable[[], Any], budget: float = 0.3, most: int = 200) -> floa
     return min(times)
 
 
+def _shown(seconds: float) -> str:
+    """A time in µs below a millisecond (the small pairs), else in ms."""
+    return f"{seconds * 1e6:9.1f} µs" if seconds < 1e-3 else f"{seconds * 1e3:9.1f} ms"
+
+
 def side_by_side(rows: list[tuple[str, Any, Any]], budget: float = 0.3) -> list[float]:
     """Print Senate vs jsoncompat per pair; return the ratios (None where it failed)."""
     try:
@@ -155,12 +160,12 @@ def side_by_side(rows: list[tuple[str, Any, Any]], budget: float = 0.3) -> list[
             theirs = best_of(lambda a=old_text, b=new_text:  # type: ignore[misc]
                              jsoncompat.check_compat(a, b, "both"), budget, most=50)
         except Exception as exc:  # jsoncompat rejects some schemas: say so, no ratio
-            print(f"  {name:44s} senate {ours * 1e3:9.3f} ms   jsoncompat error: "
+            print(f"  {name:44s} senate {_shown(ours)}   jsoncompat error: "
                   f"{str(exc)[:50]}")
             continue
         ratios.append(theirs / ours)
-        print(f"  {name:44s} senate {ours * 1e3:9.3f} ms   jsoncompat {theirs * 1e3:9.3f} ms"
-              f"   ratio {theirs / ours:8.1f}x")
+        print(f"  {name:44s} senate {_shown(ours)}   jsoncompat {_shown(theirs)}"
+              f"   ratio {theirs / ours:8.2f}x")
     return ratios
 
 

@@ -18,7 +18,9 @@ value, so `True` would come back as 1 and an int compared with a float would be 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -105,9 +107,12 @@ def main(argv: list[str]) -> int:
         return 0
     print("compiling the comparison engine with mypyc (about a minute, once per change)...",
           file=sys.stderr)
+    said = io.StringIO()  # mypyc's notes on every build; shown only when it fails
     try:
-        build()
-    except Exception as error:
+        with contextlib.redirect_stdout(said), contextlib.redirect_stderr(said):
+            build()
+    except (Exception, SystemExit) as error:  # any failure leaves the pure modules in use
+        print(said.getvalue()[-2000:], file=sys.stderr)
         print(f"warning: the engine could not be compiled ({type(error).__name__}: "
               f"{str(error)[:300]}); the pure-Python modules are used, which give the same "
               "answers, slower", file=sys.stderr)
