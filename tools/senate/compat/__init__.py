@@ -1,4 +1,4 @@
-"""Semantic JSON Schema diff and compatibility verdicts (pure: no git, no I/O).
+"""Semantic JSON Schema diff and compatibility verdicts (no git; a comparison does no I/O).
 
 `compare(old, new)` resolves local references, compares the schemas keyword family by
 keyword family and returns a `Report` of typed, directed changes; `render_text` and
