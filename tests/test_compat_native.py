@@ -25,12 +25,18 @@ from senate.compat import native
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _answers(pure: bool, seed: int, count: int) -> list[dict[str, Any]]:
+def _env(pure: bool) -> dict[str, str]:
+    """A subprocess's environment: this checkout's code, one hash seed, one build."""
     env = {**os.environ, "PYTHONHASHSEED": "0",
            "PYTHONPATH": os.pathsep.join([str(ROOT / "tools"), str(ROOT / "tests")])}
     env.pop("SENATE_PURE", None)
     if pure:
         env["SENATE_PURE"] = "1"
+    return env
+
+
+def _answers(pure: bool, seed: int, count: int) -> list[dict[str, Any]]:
+    env = _env(pure)
     done = subprocess.run([sys.executable, "-m", "fuzz.answers", str(seed), str(count)],
                           env=env, capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -162,11 +168,7 @@ def test_nesting_past_the_stack_fails_closed_without_crashing(pure: bool) -> Non
     # raise RecursionError (-> unknown), not overflow the stack and kill the process.
     if not pure and not native.fresh():
         pytest.skip("the compiled engine is not built from these sources here")
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "tools")}
-    env.pop("SENATE_PURE", None)
-    if pure:
-        env["SENATE_PURE"] = "1"
-    done = subprocess.run([sys.executable, "-c", _DEEP], env=env, capture_output=True,
+    done = subprocess.run([sys.executable, "-c", _DEEP], env=_env(pure), capture_output=True,
                           text=True, timeout=300, check=False)
     assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
     result = json.loads(done.stdout)
